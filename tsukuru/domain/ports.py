@@ -74,7 +74,7 @@ class ResourceStore(Protocol):
         """NotFound if absent."""
         ...
 
-    def list(self, kind: str, scope: Scope, query: ListQuery) -> list[Record]:
+    def find(self, kind: str, scope: Scope, query: ListQuery) -> list[Record]:
         """Filtered, sorted, then `offset`/`limit` applied (ties broken by name)."""
         ...
 
