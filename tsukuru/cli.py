@@ -1,1 +1,199 @@
-"""Placeholder; written next."""
+"""The `tsukuru` command: start, stop and inspect the platform, and point clients at it.
+
+Every command that starts or talks to the platform takes `--home` and `--port` and otherwise
+reads `TSUKURU_HOME` / `TSUKURU_PORT`, so several platforms can run side by side.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Annotated
+
+import httpx
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from tsukuru.config import Settings, load_settings
+
+app = typer.Typer(
+    name="tsukuru",
+    help="A self-hosted machine-learning platform that speaks the Amazon SageMaker API.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+console = Console()
+err = Console(stderr=True)
+
+HomeOpt = Annotated[
+    Path | None, typer.Option("--home", help="Data folder (default: $TSUKURU_HOME or ~/.tsukuru).")
+]
+PortOpt = Annotated[
+    int | None, typer.Option("--port", help="Gateway port (default: $TSUKURU_PORT or 4590).")
+]
+
+
+def _settings(home: Path | None, port: int | None, host: str | None = None) -> Settings:
+    try:
+        return load_settings(home=home, port=port, host=host)
+    except ValueError as exc:
+        err.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from exc
+
+
+def _pid_file(settings: Settings) -> Path:
+    return settings.home / "tsukuru.pid"
+
+
+def _running_pid(settings: Settings) -> int | None:
+    try:
+        pid = int(_pid_file(settings).read_text().split()[0])
+        os.kill(pid, 0)
+    except (OSError, ValueError, IndexError):
+        return None
+    return pid
+
+
+def _healthy(settings: Settings, timeout: float = 1.0) -> bool:
+    try:
+        response = httpx.get(f"{settings.endpoint_url}/_tsukuru/health", timeout=timeout)
+    except httpx.HTTPError:
+        return False
+    return response.status_code == 200
+
+
+@app.command()
+def up(
+    home: HomeOpt = None,
+    port: PortOpt = None,
+    host: Annotated[str | None, typer.Option(help="Address to bind (default 127.0.0.1).")] = None,
+    detach: Annotated[bool, typer.Option("--detach", "-d", help="Run in the background.")] = False,
+) -> None:
+    """Start the platform (in the foreground unless --detach); Ctrl-C or SIGTERM stops it."""
+    settings = _settings(home, port, host)
+    settings.home.mkdir(parents=True, exist_ok=True)
+    if (pid := _running_pid(settings)) is not None:
+        err.print(f"tsukuru is already running for {settings.home} (pid {pid}).")
+        raise typer.Exit(1)
+    if detach:
+        _start_detached(settings)
+        return
+    from tsukuru.app import serve  # heavy imports only when really starting
+
+    _pid_file(settings).write_text(f"{os.getpid()} {settings.port}\n")
+    try:
+        console.print(
+            f"tsukuru listening on [bold]{settings.endpoint_url}[/bold] (home {settings.home})"
+        )
+        serve(settings)
+    finally:
+        _pid_file(settings).unlink(missing_ok=True)
+
+
+def _start_detached(settings: Settings) -> None:
+    log_path = settings.home / "gateway.log"
+    command = [
+        sys.executable,
+        "-m",
+        "tsukuru",
+        "up",
+        "--home",
+        str(settings.home),
+        "--port",
+        str(settings.port),
+        "--host",
+        settings.host,
+    ]
+    with log_path.open("ab") as log:
+        process = subprocess.Popen(
+            command,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            err.print(f"[red]tsukuru failed to start[/red]; see {log_path}")
+            raise typer.Exit(1)
+        if _healthy(settings, timeout=0.5):
+            console.print(
+                f"tsukuru is running at [bold]{settings.endpoint_url}[/bold] "
+                f"(pid {process.pid}, log {log_path})"
+            )
+            return
+        time.sleep(0.1)
+    process.terminate()
+    err.print(f"[red]tsukuru did not become ready within 60 s[/red]; see {log_path}")
+    raise typer.Exit(1)
+
+
+@app.command()
+def down(home: HomeOpt = None, port: PortOpt = None) -> None:
+    """Stop a platform started with `up --detach`."""
+    settings = _settings(home, port)
+    pid = _running_pid(settings)
+    if pid is None:
+        console.print(f"tsukuru is not running for {settings.home}.")
+        return
+    os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+        except OSError:
+            console.print(f"tsukuru stopped (pid {pid}).")
+            _pid_file(settings).unlink(missing_ok=True)
+            return
+        time.sleep(0.1)
+    os.kill(pid, signal.SIGKILL)
+    _pid_file(settings).unlink(missing_ok=True)
+    console.print(f"tsukuru did not stop in 30 s and was killed (pid {pid}).")
+
+
+@app.command()
+def status(home: HomeOpt = None, port: PortOpt = None) -> None:
+    """Show whether the platform is running and where."""
+    settings = _settings(home, port)
+    pid = _running_pid(settings)
+    healthy = _healthy(settings)
+    table = Table(show_header=False, box=None)
+    table.add_row("home", str(settings.home))
+    table.add_row("endpoint", settings.endpoint_url)
+    table.add_row("pid", str(pid) if pid else "-")
+    table.add_row("status", "[green]running[/green]" if healthy else "[red]not running[/red]")
+    console.print(table)
+    if not healthy:
+        raise typer.Exit(1)
+
+
+def client_environment(settings: Settings) -> dict[str, str]:
+    """What a boto3 / SageMaker SDK / AWS CLI process needs to talk to this platform."""
+    return {
+        "AWS_ENDPOINT_URL": settings.endpoint_url,
+        "AWS_DEFAULT_REGION": settings.region,
+        "AWS_REGION": settings.region,
+        "AWS_ACCESS_KEY_ID": settings.access_key_id,
+        "AWS_SECRET_ACCESS_KEY": settings.secret_access_key,
+        "TSUKURU_HOME": str(settings.home),
+        "TSUKURU_PORT": str(settings.port),
+    }
+
+
+@app.command()
+def env(home: HomeOpt = None, port: PortOpt = None) -> None:
+    """Print shell exports for clients: `eval "$(tsukuru env)"`."""
+    settings = _settings(home, port)
+    for name, value in client_environment(settings).items():
+        typer.echo(f"export {name}={shlex.quote(value)}")
+
+
+def main() -> None:
+    app()

@@ -383,3 +383,116 @@ class LogStore(Protocol):
         """Events of several streams ordered by (timestamp, stream, seq), strictly after the
         `after` triple of that order. Message pattern matching is the caller's job."""
         ...
+
+
+# --------------------------------------------------------------------------- executors
+
+
+@dataclass(frozen=True)
+class Launch:
+    """What to run for a job: which runtime entry point, in which tree, with which environment.
+
+    `entry` names a runtime entry point ("train", later "transform"); the executor knows how to
+    start it (a local subprocess, a Ray task), the domain does not.
+    """
+
+    name: str
+    entry: str
+    root: str
+    env: dict[str, str]
+
+
+class RunningJob(Protocol):
+    """A launched job process. `lines()` yields (epoch ms, text) for each output line until the
+    process's output ends; it blocks between lines."""
+
+    def lines(self) -> Iterator[tuple[int, str]]: ...
+
+    def wait(self, timeout: float | None = None) -> int | None:
+        """The exit code, or None if still running after `timeout` seconds."""
+        ...
+
+    def terminate(self) -> None:
+        """Ask the process to stop (SIGTERM): it may save its work first."""
+        ...
+
+    def kill(self) -> None: ...
+
+
+class Executor(Protocol):
+    def launch(self, launch: Launch) -> RunningJob: ...
+
+
+# --------------------------------------------------------------------------- model hosting
+
+
+@dataclass(frozen=True)
+class Deployment:
+    """Model-server instances for one production variant of one endpoint.
+
+    `deployment_id` is unique per (endpoint, variant, generation): an UpdateEndpoint deploys a
+    new generation beside the old one and retires the old one only once the new one is ready.
+    `model_dir` holds the extracted model artifact; `env` is the container environment
+    (CreateModel's Environment plus what the platform adds, e.g. TSUKURU_ALGORITHM).
+    """
+
+    deployment_id: str
+    model_dir: str
+    env: dict[str, str]
+    instance_count: int
+    workers: int = 1
+
+
+@dataclass(frozen=True)
+class Invocation:
+    body: bytes
+    content_type: str | None = None
+    accept: str | None = None
+    custom_attributes: str | None = None
+    inference_id: str | None = None
+
+
+@dataclass(frozen=True)
+class InvocationResult:
+    """The model server's answer: any status, as the server gave it (the caller maps >= 400)."""
+
+    status: int
+    body: bytes
+    content_type: str | None
+    custom_attributes: str | None = None
+
+
+class DeploymentFailed(Exception):
+    """An instance could not start (the model would not load); `reason` says why in a line."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class InvocationTimeout(Exception):
+    pass
+
+
+class ModelHost(Protocol):
+    def deploy(self, deployment: Deployment, timeout: float = 120.0) -> None:
+        """Start every instance and return once all answer /ping; raise DeploymentFailed
+        (after stopping whatever started) if any cannot start."""
+        ...
+
+    def undeploy(self, deployment_id: str) -> None:
+        """Stop the instances (waiting for in-flight requests up to a short grace period)."""
+        ...
+
+    def healthy_instances(self, deployment_id: str) -> int: ...
+
+    async def invoke(
+        self, deployment_id: str, invocation: Invocation, timeout: float = 60.0
+    ) -> InvocationResult:
+        """Send to the instance with the fewest outstanding requests, over a kept-alive
+        connection. Raises InvocationTimeout, or DeploymentFailed if no instance is up."""
+        ...
+
+    def close(self) -> None:
+        """Stop every instance (platform shutdown)."""
+        ...

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, unquote
 
 
 class Headers(Mapping[str, str]):
@@ -49,6 +49,11 @@ class WireRequest:
     query_string: str = ""
     headers: Headers = field(default_factory=Headers)
     body: bytes = b""
+
+    @property
+    def path(self) -> str:
+        """The percent-decoded path (for display and routing; S3 keys come from `raw_path`)."""
+        return unquote(self.raw_path)
 
     @property
     def query(self) -> list[tuple[str, str]]:

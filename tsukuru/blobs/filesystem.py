@@ -1,0 +1,207 @@
+"""Object bytes as plain files on the local disk: the default blob store.
+
+A blob is named by a random id, never by its S3 key, so any key is legal and two writers of the
+same key never touch the same file. Bytes are streamed into a temporary file on the same
+filesystem, flushed with fsync and renamed into place, so a blob either exists whole or not at
+all; a crash leaves at most a temporary file, which `clean_temporary` removes. Ids fan out into
+two directory levels (`ab/cd/abcd...`) so no directory grows huge.
+"""
+
+from __future__ import annotations
+
+import errno
+import hashlib
+import os
+import re
+import shutil
+import tempfile
+import uuid
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
+from typing import BinaryIO, Protocol
+
+from tsukuru.domain.errors import NotFound
+from tsukuru.domain.ports import BlobInfo
+
+COPY_BUFFER = 8 * 1024 * 1024
+READ_CHUNK = 1024 * 1024
+_BLOB_ID = re.compile(r"^[0-9a-f]{32}$")
+_CROSS_DEVICE = {errno.EXDEV, errno.EPERM, errno.EMLINK, errno.ENOTSUP, errno.EOPNOTSUPP}
+
+
+class _Digest(Protocol):
+    def update(self, data: bytes | memoryview, /) -> None: ...
+
+
+# Streams a new blob's bytes into the open temporary file, feeding the digest; returns the size.
+_Filler = Callable[[BinaryIO, _Digest], int]
+
+
+def _fsync_directory(path: Path) -> None:
+    """Make a rename or a new entry in `path` durable (a no-op where directories can't sync)."""
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def _as_chunks(chunks: Iterable[bytes] | bytes) -> Iterable[bytes]:
+    if isinstance(chunks, bytes | bytearray | memoryview):
+        return [bytes(chunks)]
+    return chunks
+
+
+class FilesystemBlobStore:
+    """BlobStore over a directory: `root/objects/ab/cd/<id>` and `root/tmp/`."""
+
+    def __init__(self, root: str | os.PathLike[str]) -> None:
+        self.root = Path(root)
+        self._objects = self.root / "objects"
+        self._tmp = self.root / "tmp"
+        self._objects.mkdir(parents=True, exist_ok=True)
+        self._tmp.mkdir(parents=True, exist_ok=True)
+
+    # ------------------------------------------------------------------ writing
+
+    def write(self, chunks: Iterable[bytes]) -> BlobInfo:
+        def fill(out: BinaryIO, digest: _Digest) -> int:
+            size = 0
+            for chunk in _as_chunks(chunks):
+                if chunk:
+                    out.write(chunk)
+                    digest.update(chunk)
+                    size += len(chunk)
+            return size
+
+        return self._commit_new(fill)
+
+    def concat(self, blob_ids: list[str]) -> BlobInfo:
+        sources = [self._existing_path(blob_id) for blob_id in blob_ids]
+
+        def fill(out: BinaryIO, digest: _Digest) -> int:
+            buffer = bytearray(COPY_BUFFER)
+            view = memoryview(buffer)
+            size = 0
+            for source in sources:
+                with open(source, "rb", buffering=0) as src:
+                    while count := src.readinto(view):
+                        digest.update(view[:count])
+                        out.write(view[:count])
+                        size += count
+            return size
+
+        return self._commit_new(fill)
+
+    def _commit_new(self, fill: _Filler) -> BlobInfo:
+        blob_id = uuid.uuid4().hex
+        digest = hashlib.md5(usedforsecurity=False)
+        fd, temp_name = tempfile.mkstemp(dir=self._tmp, prefix="blob-")
+        try:
+            with os.fdopen(fd, "wb") as out:
+                size = fill(out, digest)
+                out.flush()
+                os.fsync(out.fileno())
+            final = self._path(blob_id)
+            self._ensure_parent(final)
+            os.rename(temp_name, final)
+            _fsync_directory(final.parent)
+        except BaseException:
+            Path(temp_name).unlink(missing_ok=True)
+            raise
+        return BlobInfo(blob_id=blob_id, size=size, md5_hex=digest.hexdigest())
+
+    def _ensure_parent(self, final: Path) -> None:
+        parent = final.parent
+        if parent.is_dir():
+            return
+        parent.mkdir(parents=True, exist_ok=True)
+        _fsync_directory(parent.parent)
+        _fsync_directory(parent.parent.parent)
+
+    # ------------------------------------------------------------------ reading
+
+    def open(self, blob_id: str) -> BinaryIO:
+        try:
+            return open(self._path(blob_id), "rb")
+        except FileNotFoundError:
+            raise _missing(blob_id) from None
+
+    def read_range(self, blob_id: str, start: int, length: int) -> Iterator[bytes]:
+        handle = self.open(blob_id)  # opened now, so a missing blob fails at the call
+        return _read_slices(handle, start, length)
+
+    def local_path(self, blob_id: str) -> str | None:
+        return str(self._existing_path(blob_id))
+
+    def link(self, blob_id: str, dest: str) -> None:
+        source = self._existing_path(blob_id)
+        try:
+            os.link(source, dest)
+        except OSError as exc:
+            if exc.errno not in _CROSS_DEVICE:
+                raise
+            shutil.copyfile(source, dest)
+
+    # ------------------------------------------------------------------ housekeeping
+
+    def delete(self, blob_id: str) -> None:
+        try:
+            self._path(blob_id).unlink(missing_ok=True)
+        except NotFound:
+            return
+
+    def blob_ids(self) -> Iterator[str]:
+        for first in sorted(self._objects.iterdir()):
+            if not first.is_dir():
+                continue
+            for second in sorted(first.iterdir()):
+                if not second.is_dir():
+                    continue
+                for entry in sorted(second.iterdir()):
+                    if _BLOB_ID.match(entry.name):
+                        yield entry.name
+
+    def clean_temporary(self) -> int:
+        removed = 0
+        for entry in self._tmp.iterdir():
+            if entry.is_dir():
+                shutil.rmtree(entry, ignore_errors=True)
+            else:
+                entry.unlink(missing_ok=True)
+            removed += 1
+        return removed
+
+    # ------------------------------------------------------------------ paths
+
+    def _path(self, blob_id: str) -> Path:
+        if not _BLOB_ID.match(blob_id):
+            raise _missing(blob_id)
+        return self._objects / blob_id[:2] / blob_id[2:4] / blob_id
+
+    def _existing_path(self, blob_id: str) -> Path:
+        path = self._path(blob_id)
+        if not path.is_file():
+            raise _missing(blob_id)
+        return path
+
+
+def _missing(blob_id: str) -> NotFound:
+    return NotFound(f"blob {blob_id!r} does not exist", code="NoSuchBlob")
+
+
+def _read_slices(handle: BinaryIO, start: int, length: int) -> Iterator[bytes]:
+    with handle:
+        handle.seek(start)
+        remaining = length
+        while remaining > 0:
+            chunk = handle.read(min(READ_CHUNK, remaining))
+            if not chunk:
+                return
+            remaining -= len(chunk)
+            yield chunk

@@ -1,0 +1,82 @@
+"""Runs each job as a child process of the platform, on this machine.
+
+The child gets its own process group so stopping a job stops everything it started, and its
+stdout and stderr are merged into one line stream (as a SageMaker container's are in CloudWatch).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+
+from tsukuru.domain.ports import Launch
+
+ENTRY_MODULES = {"train": "tsukuru.runtime.train"}
+
+
+class LocalProcess:
+    def __init__(self, process: subprocess.Popen[bytes], grace_seconds: float) -> None:
+        self._process = process
+        self._grace = grace_seconds
+        self.pid = process.pid
+
+    def lines(self) -> Iterator[tuple[int, str]]:
+        stream = self._process.stdout
+        if stream is None:
+            return
+        for raw in iter(stream.readline, b""):
+            text = raw.decode("utf-8", errors="replace").rstrip("\r\n")
+            yield int(time.time() * 1000), text
+        stream.close()
+
+    def wait(self, timeout: float | None = None) -> int | None:
+        try:
+            return self._process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            return None
+
+    def terminate(self) -> None:
+        """SIGTERM to the whole group; SIGKILL after the grace period if still alive."""
+        self._signal(signal.SIGTERM)
+        if self._process.poll() is None:
+            timer = threading.Timer(self._grace, self.kill)
+            timer.daemon = True
+            timer.start()
+
+    def kill(self) -> None:
+        self._signal(signal.SIGKILL)
+
+    def _signal(self, sig: int) -> None:
+        if self._process.poll() is not None:
+            return
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self._process.pid, sig)
+
+
+class LocalExecutor:
+    def __init__(self, grace_seconds: float = 5.0, num_cpus: int | None = None) -> None:
+        self._grace = grace_seconds
+        self._num_cpus = num_cpus or os.cpu_count() or 1
+
+    def launch(self, launch: Launch) -> LocalProcess:
+        module = ENTRY_MODULES[launch.entry]
+        env = dict(os.environ)
+        env.update(launch.env)
+        env.setdefault("TSUKURU_NUM_CPUS", str(self._num_cpus))
+        env["PYTHONUNBUFFERED"] = "1"
+        process = subprocess.Popen(
+            [sys.executable, "-m", module],
+            cwd=launch.root,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        return LocalProcess(process, self._grace)

@@ -1,0 +1,157 @@
+"""One request through the whole wire pipeline, and the only place wire errors are caught.
+
+    parse SigV4 → route to a service → decode aws-chunked → resolve the operation → parse the
+    parameters → call the handler → serialize the output (or the error)
+
+Handlers see only `(RequestContext, params)` and return a dict or a `Reply`. Whatever goes
+wrong comes back in the caller's protocol: a `ServiceError` as itself, a domain exception as
+whatever `translate_error` makes of it, an operation without a handler as a 501 naming it, and
+anything else as a logged 500 `InternalError`/`InternalFailure` (never a traceback).
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import logging
+import uuid
+from collections.abc import Callable, Mapping
+from typing import Any, cast
+
+import anyio.to_thread
+from botocore.model import OperationModel
+
+from tsukuru.protocol.chunked import decode_aws_chunked
+from tsukuru.protocol.context import Handler, HandlerResult, Handlers, Reply, RequestContext
+from tsukuru.protocol.errors import ServiceError, not_implemented
+from tsukuru.protocol.parse import parse_request, resolve_operation
+from tsukuru.protocol.routing import fallback_service, route
+from tsukuru.protocol.serialize import request_id_headers, serialize_error, serialize_response
+from tsukuru.protocol.sigv4 import SigV4Credential, parse_sigv4
+from tsukuru.protocol.specs import service_model
+from tsukuru.protocol.wire import WireRequest, WireResponse
+
+Identify = Callable[[SigV4Credential | None], tuple[str, str]]
+TranslateError = Callable[[Exception], ServiceError | None]
+
+
+class Dispatcher:
+    def __init__(
+        self,
+        handlers: Mapping[str, Handlers],
+        identify: Identify,
+        translate_error: TranslateError,
+        logger: logging.Logger,
+    ) -> None:
+        self._handlers = handlers
+        self._identify = identify
+        self._translate_error = translate_error
+        self._log = logger
+
+    async def handle(self, req: WireRequest) -> WireResponse:
+        request_id = str(uuid.uuid4())
+        state = _Progress()
+        try:
+            return await self._run(req, request_id, state)
+        except ServiceError as error:
+            return self._error(req, request_id, state, error)
+        except Exception as exc:
+            translated = self._translate(exc, state)
+            if translated is not None:
+                return self._error(req, request_id, state, translated)
+            self._log.exception(
+                "request %s failed: %s %s (%s.%s)",
+                request_id,
+                req.method,
+                req.raw_path,
+                state.service or "?",
+                state.operation.name if state.operation is not None else "?",
+            )
+            return self._error(req, request_id, state, internal_error(state.service))
+
+    async def _run(self, req: WireRequest, request_id: str, state: _Progress) -> WireResponse:
+        cred = parse_sigv4(req)
+        state.service = route(req, cred)
+        model = service_model(state.service)
+        req = decode_aws_chunked(req)
+        state.operation = op = resolve_operation(model, req)
+        params = parse_request(model, op, req)
+        handler = self._handlers.get(state.service, {}).get(op.name)
+        if handler is None:
+            raise not_implemented(state.service, op.name)
+        account_id, region = self._identify(cred)
+        ctx = RequestContext(
+            service=state.service,
+            operation=op.name,
+            request_id=request_id,
+            account_id=account_id,
+            region=region,
+            access_key=cred.access_key if cred is not None else None,
+            request=req,
+        )
+        result = await call_handler(handler, ctx, params)
+        if isinstance(result, Reply):
+            return serialize_response(
+                model,
+                op,
+                result.output,
+                request_id=request_id,
+                method=req.method,
+                status=result.status,
+                extra_headers=result.headers,
+            )
+        return serialize_response(model, op, result, request_id=request_id, method=req.method)
+
+    def _translate(self, exc: Exception, state: _Progress) -> ServiceError | None:
+        try:
+            return self._translate_error(exc)
+        except Exception:
+            self._log.exception("translate_error failed for %r in %s", exc, state.service)
+            return None
+
+    def _error(
+        self, req: WireRequest, request_id: str, state: _Progress, error: ServiceError
+    ) -> WireResponse:
+        service = state.service or fallback_service(req)
+        model = service_model(service)
+        try:
+            return serialize_error(
+                model, error, request_id=request_id, method=req.method, op=state.operation
+            )
+        except Exception:
+            self._log.exception("could not serialize %s for request %s", error, request_id)
+            headers = request_id_headers(model, request_id)
+            return WireResponse(status=500, headers=headers, body=b"")
+
+
+class _Progress:
+    """How far the pipeline got, so an error is written in the right protocol."""
+
+    def __init__(self) -> None:
+        self.service: str | None = None
+        self.operation: OperationModel | None = None
+
+
+def internal_error(service: str | None) -> ServiceError:
+    return ServiceError(
+        code="InternalError" if service in (None, "s3") else "InternalFailure",
+        message="The server encountered an internal error; the details are in its log.",
+        status=500,
+        sender_fault=False,
+    )
+
+
+async def call_handler(
+    handler: Handler, ctx: RequestContext, params: dict[str, Any]
+) -> HandlerResult:
+    """Await a coroutine handler on the loop; run a plain one in a worker thread."""
+    result: Any
+    if inspect.iscoroutinefunction(handler):
+        result = await handler(ctx, params)
+    else:
+        result = await anyio.to_thread.run_sync(functools.partial(handler, ctx, params))
+        if inspect.isawaitable(result):
+            result = await result
+    if not isinstance(result, Mapping | Reply):
+        raise TypeError(f"handler for {ctx.operation} returned {type(result).__name__}")
+    return cast(HandlerResult, result)

@@ -1,0 +1,200 @@
+"""Reading a REST request (rest-xml for S3, rest-json for the SageMaker runtime) into parameters.
+
+Every input member says where it lives: `uri` (a path label), `querystring`, `header`, `headers`
+(a prefix map such as `x-amz-meta-`), or the body. The body is either the `payload` member
+(raw bytes for a blob such as PutObject's `Body`; an XML or JSON document for a structure such
+as DeleteObjects' `<Delete>`) or, in rest-json only, a JSON object holding the remaining members.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from typing import Any
+
+from botocore.model import OperationModel, Shape
+
+from tsukuru.protocol import values
+from tsukuru.protocol.errors import ServiceError
+from tsukuru.protocol.json_shapes import decode_json_object, params_from_json, wire_name
+from tsukuru.protocol.problems import VALIDATION_CODES, InputProblems, member_path
+from tsukuru.protocol.wire import WireRequest
+from tsukuru.protocol.xml_shapes import params_from_xml, parse_xml_document
+
+
+def malformed_xml() -> ServiceError:
+    return ServiceError(
+        code="MalformedXML",
+        message="The XML you provided was not well-formed or did not validate against our "
+        "published schema",
+    )
+
+
+def parse_rest_request(
+    protocol: str, op: OperationModel, req: WireRequest, labels: dict[str, str]
+) -> dict[str, Any]:
+    shape = op.input_shape
+    if shape is None:
+        return {}
+    problems = InputProblems()
+    params = _located_members(shape, req, labels, problems)
+    params.update(_body(protocol, shape, req.body, problems))
+    for name in shape.required_members:
+        if name not in params:
+            problems.missing(member_path("", name))
+    problems.raise_if_any(VALIDATION_CODES[protocol])
+    return params
+
+
+def _located_members(
+    shape: Shape, req: WireRequest, labels: dict[str, str], problems: InputProblems
+) -> dict[str, Any]:
+    """Members read from the path, the query string and the headers."""
+    query = req.query
+    claimed_query = {
+        wire_name(m, n)
+        for n, m in shape.members.items()
+        if m.serialization.get("location") == "querystring" and m.type_name != "map"
+    }
+    params: dict[str, Any] = {}
+    for name, member in shape.members.items():
+        location = member.serialization.get("location")
+        wire = wire_name(member, name)
+        path = member_path("", name)
+        value: Any = None
+        if location == "uri" and wire in labels:
+            value = _scalar(member, labels[wire], values.ISO8601, problems, path)
+        elif location == "querystring":
+            value = _from_query(member, wire, query, claimed_query, problems, path)
+        elif location == "header":
+            value = _from_header(member, req, wire, problems, path)
+        elif location == "headers":
+            prefix = wire.lower()
+            found = {k[len(prefix) :]: v for k, v in req.headers.items() if _starts(k, prefix)}
+            value = found or None
+        if value is not None:
+            params[name] = value
+    return params
+
+
+def _body(protocol: str, shape: Shape, body: bytes, problems: InputProblems) -> dict[str, Any]:
+    """Members read from the body: the payload member, or the body document's members."""
+    payload_name = shape.serialization.get("payload")
+    if payload_name:
+        payload_problems = InputProblems()
+        member = shape.members[payload_name]
+        payload = _payload(protocol, payload_name, member, body, payload_problems)
+        required = payload_name in shape.required_members
+        if protocol == "rest-xml" and (payload_problems or (payload is None and required)):
+            raise malformed_xml()
+        problems.messages.extend(payload_problems.messages)
+        return {} if payload is None else {payload_name: payload}
+    members = {n: m for n, m in shape.members.items() if m.serialization.get("location") is None}
+    if not members or not body.strip():
+        return {}
+    if protocol == "rest-json":
+        return _json_body_members(members, body, problems)
+    return _xml_body_members(shape, members, body, problems)
+
+
+def _scalar(
+    member: Shape, text: str, default_format: str, problems: InputProblems, path: str
+) -> Any:
+    fmt = str(member.serialization.get("timestampFormat") or default_format)
+    try:
+        return values.parse_scalar_text(member.type_name, text, fmt)
+    except ValueError:
+        problems.wrong(path, text, f"a valid {member.type_name}")
+        return None
+
+
+def _from_query(
+    member: Shape,
+    wire: str,
+    query: list[tuple[str, str]],
+    claimed: set[str],
+    problems: InputProblems,
+    path: str,
+) -> Any:
+    if member.type_name == "map":
+        free = [(k, v) for k, v in query if k not in claimed]
+        if not free:
+            return None
+        if member.value.type_name == "list":
+            grouped: dict[str, list[str]] = {}
+            for key, item in free:
+                grouped.setdefault(key, []).append(item)
+            return grouped
+        return dict(free)
+    found = [v for k, v in query if k == wire]
+    if not found:
+        return None
+    if member.type_name == "list":
+        items = [_scalar(member.member, v, values.ISO8601, problems, path) for v in found]
+        return [item for item in items if item is not None]
+    return _scalar(member, found[-1], values.ISO8601, problems, path)
+
+
+def _from_header(
+    member: Shape, req: WireRequest, wire: str, problems: InputProblems, path: str
+) -> Any:
+    if wire not in req.headers:
+        return None
+    text = req.headers[wire]
+    if member.type_name == "list":
+        parts = [p.strip() for p in text.split(",") if p.strip()]
+        items = [_scalar(member.member, p, values.RFC822, problems, path) for p in parts]
+        return [item for item in items if item is not None]
+    if member.type_name == "string" and member.serialization.get("jsonvalue"):
+        try:
+            return json.loads(base64.b64decode(text))
+        except ValueError:
+            problems.wrong(path, text, "base64-encoded JSON")
+            return None
+    return _scalar(member, text, values.RFC822, problems, path)
+
+
+def _payload(protocol: str, name: str, member: Shape, body: bytes, problems: InputProblems) -> Any:
+    if member.type_name == "blob":
+        return body
+    if member.type_name == "string":
+        return body.decode("utf-8", errors="replace") if body else None
+    if not body.strip():
+        return None
+    if protocol == "rest-xml":
+        try:
+            root = parse_xml_document(body)
+        except ValueError:
+            raise malformed_xml() from None
+        return params_from_xml(member, root, problems, member_path("", name))
+    return params_from_json(member, decode_json_object(body), problems, member_path("", name))
+
+
+def _xml_body_members(
+    shape: Shape, members: dict[str, Shape], body: bytes, problems: InputProblems
+) -> dict[str, Any]:
+    """A rest-xml input without a payload member is itself the document (SelectObjectContent)."""
+    try:
+        root = parse_xml_document(body)
+    except ValueError:
+        raise malformed_xml() from None
+    document = params_from_xml(shape, root, problems)
+    return {name: value for name, value in document.items() if name in members}
+
+
+def _json_body_members(
+    members: dict[str, Shape], body: bytes, problems: InputProblems
+) -> dict[str, Any]:
+    document = decode_json_object(body)
+    params: dict[str, Any] = {}
+    for name, member in members.items():
+        raw = document.get(wire_name(member, name))
+        if raw is not None:
+            value = params_from_json(member, raw, problems, member_path("", name))
+            if value is not None:
+                params[name] = value
+    return params
+
+
+def _starts(header: str, lowered_prefix: str) -> bool:
+    return header.lower().startswith(lowered_prefix)

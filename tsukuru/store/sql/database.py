@@ -1,0 +1,143 @@
+"""One Engine and the only transaction boundary the SQL stores use.
+
+SQLite gets what a multi-threaded server needs: WAL (readers never block the writer),
+`busy_timeout` (a writer waits for the lock instead of failing), foreign keys, and
+`synchronous=NORMAL` (durable at checkpoints, fast commits). The pysqlite driver's own implicit
+transactions are switched off so that `write()` can open with `BEGIN IMMEDIATE`: the write lock
+is taken up front, and a transaction never has to upgrade from read to write mid-way (the
+upgrade is what makes concurrent SQLite writers fail with "database is locked").
+
+PostgreSQL (psycopg 3, `postgresql+psycopg://...`) needs none of that; its default READ
+COMMITTED isolation with row locks taken by UPDATE serves every query here.
+
+Driver IntegrityErrors become domain errors: unique violations AlreadyExists, others Conflict.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, Engine, Row, Table, create_engine, event, make_url, text
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
+
+from tsukuru.domain.errors import AlreadyExists, Conflict
+
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+AnyRow = Row[*tuple[Any, ...]]
+"""A result row of any shape (SQLAlchemy types rows by their column types)."""
+_WRITE_OPTION = "tsukuru_write"
+
+
+def sqlite_url(path: str | Path) -> str:
+    """The SQLAlchemy URL of a SQLite database file."""
+    return f"sqlite:///{Path(path).expanduser().resolve()}"
+
+
+def _is_unique_violation(error: IntegrityError) -> bool:
+    sqlstate = getattr(error.orig, "sqlstate", None)
+    if sqlstate is not None:
+        return bool(sqlstate == "23505")
+    text = str(error.orig)
+    return "UNIQUE constraint failed" in text or "PRIMARY KEY" in text
+
+
+class Database:
+    """An Engine plus `read()` and `write()` transactions; safe to share between threads."""
+
+    def __init__(self, url: str, *, echo: bool = False) -> None:
+        parsed = make_url(url)
+        if parsed.drivername == "postgresql":  # psycopg 3 is the driver tsukuru ships with
+            parsed = parsed.set(drivername="postgresql+psycopg")
+        self.dialect = parsed.get_backend_name()
+        if self.dialect == "sqlite":
+            database = parsed.database
+            if not database or database == ":memory:":
+                raise ValueError(
+                    "the SQL store needs a SQLite file (sqlite:///path/to.db); "
+                    "use tsukuru.store.memory for a store in memory"
+                )
+            Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+            self.engine = create_engine(
+                parsed,
+                echo=echo,
+                pool_size=5,
+                max_overflow=64,
+                pool_timeout=60,
+                connect_args={"check_same_thread": False},
+            )
+            _configure_sqlite(self.engine)
+        else:
+            self.engine = create_engine(
+                parsed, echo=echo, pool_size=5, max_overflow=32, pool_pre_ping=True
+            )
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.dialect == "sqlite"
+
+    @contextmanager
+    def read(self) -> Iterator[Connection]:
+        """A transaction for reads: one consistent snapshot across several queries."""
+        with self._transaction(write=False) as connection:
+            yield connection
+
+    @contextmanager
+    def write(self) -> Iterator[Connection]:
+        """A transaction that commits on success and rolls back on any error."""
+        with self._transaction(write=True) as connection:
+            yield connection
+
+    @contextmanager
+    def _transaction(self, *, write: bool) -> Iterator[Connection]:
+        with self.engine.connect() as connection:
+            connection.execution_options(**{_WRITE_OPTION: write})
+            try:
+                with connection.begin():
+                    yield connection
+            except IntegrityError as error:
+                if _is_unique_violation(error):
+                    raise AlreadyExists(f"already exists: {error.orig}") from error
+                raise Conflict(f"refused by the database: {error.orig}") from error
+
+    def upsert(self, table: Table) -> sqlite.Insert | postgresql.Insert:
+        """An INSERT that can take `.on_conflict_do_update(...)` on either database."""
+        return sqlite.insert(table) if self.is_sqlite else postgresql.insert(table)
+
+    def lock_name(self, connection: Connection, *parts: str) -> None:
+        """Hold a lock on a name until the transaction ends, so read-then-write on one row
+        (which may not exist yet) cannot race. SQLite's BEGIN IMMEDIATE already serializes
+        every write; PostgreSQL takes a transaction-scoped advisory lock on a hash of the name.
+        """
+        if self.is_sqlite:
+            return
+        digest = hashlib.blake2b("\0".join(parts).encode("utf-8"), digest_size=8).digest()
+        key = int.from_bytes(digest, "big", signed=True)
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None  # we issue BEGIN ourselves, below
+        cursor = dbapi_connection.cursor()
+        try:
+            cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+            cursor.execute("PRAGMA journal_mode = WAL")
+            cursor.execute("PRAGMA synchronous = NORMAL")
+            cursor.execute("PRAGMA foreign_keys = ON")
+        finally:
+            cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def on_begin(connection: Connection) -> None:
+        write = connection.get_execution_options().get(_WRITE_OPTION, True)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
