@@ -1,7 +1,7 @@
 """The only wiring: settings in, a running platform out.
 
-Every backend choice (which metadata store, which blob store, later which executor and model
-host) is made here and nowhere else; the layers below receive ports, not configuration.
+Every backend choice (which metadata store, which blob store, which executor and model host) is
+made here and nowhere else; the layers below receive ports, not configuration.
 """
 
 from __future__ import annotations
@@ -17,15 +17,29 @@ from starlette.applications import Starlette
 from tsukuru.blobs.filesystem import FilesystemBlobStore
 from tsukuru.config import Settings
 from tsukuru.domain.clock import SystemClock
+from tsukuru.domain.endpoint_routing import RoutingTable
+from tsukuru.domain.endpoints import EndpointService
+from tsukuru.domain.logs import LogService
+from tsukuru.domain.models import DefinitionService
+from tsukuru.domain.object_access import ObjectAccess
 from tsukuru.domain.objects import ObjectService
+from tsukuru.domain.tags import TagService
+from tsukuru.domain.training import TrainingService
+from tsukuru.domain.training_run import TrainingRunner
+from tsukuru.executors.local import LocalExecutor
 from tsukuru.gateway import build_gateway
+from tsukuru.hosting.local import LocalModelHost
 from tsukuru.protocol.dispatch import Dispatcher
 from tsukuru.protocol.sigv4 import SigV4Credential
-from tsukuru.services.errors import guard
+from tsukuru.services.errors import guard, sagemaker_errors
 from tsukuru.services.identity import Identity, IdentityService
+from tsukuru.services.logs import LogsService
+from tsukuru.services.runtime import RuntimeHandlers
 from tsukuru.services.s3 import S3Service
-from tsukuru.services.s3_errors import translate_s3_error
-from tsukuru.store.sql import SqlMetadata, open_metadata
+from tsukuru.services.sagemaker_hosting import HostingHandlers
+from tsukuru.services.sagemaker_tags import TagHandlers
+from tsukuru.services.sagemaker_training import TrainingHandlers
+from tsukuru.store.sql import SqlMetadata, open_store
 
 log = logging.getLogger("tsukuru")
 
@@ -34,31 +48,93 @@ log = logging.getLogger("tsukuru")
 class Platform:
     settings: Settings
     metadata: SqlMetadata
-    blobs: FilesystemBlobStore
     objects: ObjectService
+    logs: LogService
+    training: TrainingService
+    runner: TrainingRunner
+    definitions: DefinitionService
+    endpoints: EndpointService
+    host: LocalModelHost
     asgi: Starlette
 
+    def start(self) -> None:
+        """Crash recovery, in order: drop bytes no row references, settle jobs that were running,
+        bring serving endpoints back."""
+        removed = self.objects.garbage_collect()
+        if removed:
+            log.info("removed %d leftover blob files from an interrupted run", removed)
+        failed = self.runner.recover()
+        if failed:
+            log.info(
+                "%d training job(s) were running when the platform stopped: marked Failed", failed
+            )
+        restored = self.endpoints.recover()
+        if restored:
+            log.info("redeploying %d endpoint(s) that were serving before the restart", restored)
+
     def close(self) -> None:
+        self.runner.shutdown()
+        self.endpoints.shutdown()
+        self.host.close()
         self.metadata.close()
 
 
 def build_platform(settings: Settings) -> Platform:
     settings.home.mkdir(parents=True, exist_ok=True)
-    metadata = open_metadata(settings.metadata_url)
-    blobs = FilesystemBlobStore(settings.home / "blobs")
     clock = SystemClock()
+    metadata = open_store(settings.metadata_url)
+    blobs = FilesystemBlobStore(settings.home / "blobs")
     objects = ObjectService(metadata.objects, blobs, clock)
+    access = ObjectAccess(objects)
+    logs = LogService(metadata.logs, clock)
+    tags = TagService(metadata.tags)
+
+    runner = TrainingRunner(
+        metadata.resources,
+        access,
+        logs,
+        LocalExecutor(),
+        clock,
+        settings.home / "jobs",
+        settings.effective_job_slots,
+    )
+    training = TrainingService(
+        metadata.resources,
+        metadata.tags,
+        clock,
+        access.bucket_exists,
+        runner.submit,
+        runner.request_stop,
+    )
+    host = LocalModelHost(settings.home / "run")
+    routes = RoutingTable(host)
+    definitions = DefinitionService(metadata.resources, metadata.tags, clock, access.bucket_exists)
+    endpoints = EndpointService(
+        metadata.resources,
+        definitions,
+        access,
+        host,
+        routes,
+        clock,
+        settings.home / "endpoints",
+        metadata.tags.add_tags,
+    )
     identity = IdentityService(
         Identity(account_id=settings.account_id, role_name=settings.role_name)
     )
 
-    def s3_translate(exc: Exception) -> object:
-        return translate_s3_error(exc)
-
+    sagemaker = {
+        **TrainingHandlers(training).handlers(),
+        **HostingHandlers(definitions, endpoints).handlers(),
+        **TagHandlers(tags).handlers(),
+    }
     handlers = {
-        "s3": guard(S3Service(objects).handlers(), translate_s3_error),  # type: ignore[arg-type]
+        "s3": S3Service(objects).handlers(),
         "sts": identity.sts_handlers(),
         "iam": identity.iam_handlers(),
+        "logs": LogsService(logs).handlers(),
+        "sagemaker": guard(sagemaker, sagemaker_errors),
+        "sagemaker-runtime": RuntimeHandlers(routes).handlers(),
     }
 
     def identify(cred: SigV4Credential | None) -> tuple[str, str]:
@@ -66,21 +142,29 @@ def build_platform(settings: Settings) -> Platform:
         return settings.account_id, region
 
     dispatcher = Dispatcher(
-        handlers=handlers,
-        identify=identify,
-        translate_error=lambda exc: None,
-        logger=log,
+        handlers=handlers, identify=identify, translate_error=lambda exc: None, logger=log
     )
+    platform: Platform
 
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
-        removed = objects.garbage_collect()
-        if removed:
-            log.info("removed %d leftover blob files from an interrupted run", removed)
+        platform.start()
         yield
 
     asgi = build_gateway(dispatcher.handle, lifespan=lifespan)
-    return Platform(settings=settings, metadata=metadata, blobs=blobs, objects=objects, asgi=asgi)
+    platform = Platform(
+        settings=settings,
+        metadata=metadata,
+        objects=objects,
+        logs=logs,
+        training=training,
+        runner=runner,
+        definitions=definitions,
+        endpoints=endpoints,
+        host=host,
+        asgi=asgi,
+    )
+    return platform
 
 
 def serve(settings: Settings) -> None:
@@ -95,7 +179,6 @@ def serve(settings: Settings) -> None:
         loop="uvloop",
         http="httptools",
         timeout_keep_alive=75,
-        limit_concurrency=None,
         access_log=False,
     )
     try:

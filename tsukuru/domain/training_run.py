@@ -197,7 +197,8 @@ class TrainingRunner:
         batch: list[tuple[int, str]] = []
         last_flush = self._clock.monotonic()
         try:
-            for timestamp, line in process.lines():
+            for timestamp, raw in process.lines():
+                line = render_log_line(raw)
                 batch.append((timestamp, line))
                 metrics.feed(line, timestamp)
                 now = self._clock.monotonic()
@@ -275,6 +276,12 @@ class TrainingRunner:
             mutate(self._store, KIND, run.scope, run.name, change, now)
         except DomainError:
             log.exception("could not record the end of training job %s", run.name)
+
+
+def render_log_line(line: str) -> str:
+    """A container's output line as CloudWatch stores it: syslog escapes TAB as `#011`, and the
+    built-in algorithms' metric regexes (and users' copies of them) rely on that."""
+    return line.replace("\t", "#011")
 
 
 class _MetricParser:

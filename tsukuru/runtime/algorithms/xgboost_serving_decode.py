@@ -182,10 +182,8 @@ def _arrow_rows(text: bytes, delimiter: bytes) -> FloatMatrix | None:
         )
     except (pa.ArrowInvalid, pa.ArrowTypeError):
         return None
-    out = np.empty((table.num_rows, columns), dtype=np.float64)
-    for i, column in enumerate(table.columns):
-        out[:, i] = column.to_numpy()
-    return out
+    matrix: FloatMatrix = np.asarray(table.to_tensor(null_to_nan=True, row_major=True))
+    return matrix
 
 
 def _strict_csv(text: bytes, delimiter: bytes) -> FloatMatrix:
