@@ -91,7 +91,9 @@ def make_job(
     (config / "hyperparameters.json").write_text(json.dumps(dict(hyperparameters)))
     (config / "inputdataconfig.json").write_text(json.dumps(data_config))
     (config / "resourceconfig.json").write_text(
-        json.dumps({"current_host": "algo-1", "hosts": ["algo-1"], "network_interface_name": "eth0"})
+        json.dumps(
+            {"current_host": "algo-1", "hosts": ["algo-1"], "network_interface_name": "eth0"}
+        )
     )
     if checkpoints:
         (config / "checkpointconfig.json").write_text(
@@ -119,7 +121,9 @@ def job_environment(job: Job, version: str, **extra: str) -> dict[str, str]:
     return env
 
 
-def run_job(job: Job, version: str = "1.7-1", timeout: float = 120) -> subprocess.CompletedProcess[str]:
+def run_job(
+    job: Job, version: str = "1.7-1", timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
     """`python -m tsukuru.runtime.train` on the job, as the platform starts it."""
     return subprocess.run(
         [sys.executable, "-m", "tsukuru.runtime.train"],
@@ -130,3 +134,10 @@ def run_job(job: Job, version: str = "1.7-1", timeout: float = 120) -> subproces
         timeout=timeout,
         check=False,
     )
+
+
+def run_in_process(job: Job, version: str = "1.7-1") -> int:
+    """The same job through `tsukuru.runtime.train.run` in this process (faster for checks)."""
+    from tsukuru.runtime.train import run
+
+    return run(job_environment(job, version))

@@ -13,8 +13,8 @@ import xgboost as xgb
 
 from tests.runtime.serve_support import csv_body, synthetic_booster, write_model
 from tsukuru.runtime.algorithms.xgboost_serving import ServingBehaviour, load_handler
-from tsukuru.runtime.algorithms.xgboost_serving_model import load_model
-from tsukuru.runtime.serve import InvocationError, ModelLoadError
+from tsukuru.runtime.algorithms.xgboost_serving_model import ModelLoadError, load_model
+from tsukuru.runtime.serve import InvocationError, StartupError
 
 ROWS = np.random.default_rng(3).normal(size=(5, 6))
 
@@ -42,7 +42,7 @@ def test_behaviour_per_image_version(
 
 
 def test_unknown_version_is_a_load_error() -> None:
-    with pytest.raises(ModelLoadError, match="Unknown XGBoost image version 'latest'"):
+    with pytest.raises(StartupError, match="Unknown XGBoost image version 'latest'"):
         ServingBehaviour.for_version("latest")
 
 

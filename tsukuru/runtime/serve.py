@@ -62,8 +62,8 @@ class InvocationError(Exception):
         self.message = message
 
 
-class ModelLoadError(Exception):
-    """A model directory that cannot be served; `str()` is the one-line reason for the user."""
+class StartupError(Exception):
+    """The server cannot start (bad model, bad setting); `str()` is one line for the user."""
 
 
 class InferenceHandler(Protocol):
@@ -90,18 +90,19 @@ class ServeSettings:
     request_timeout_s: float
 
 
-def _positive(environ: Mapping[str, str], name: str, default: float) -> float:
+def _env_number(environ: Mapping[str, str], name: str, default: float, kind: type = float) -> Any:
     raw = environ.get(name, "").strip()
     try:
-        value = float(raw) if raw else default
+        value = kind(raw) if raw else default
     except ValueError:
-        raise SystemExit(f"{name} must be a number, got {raw!r}") from None
+        noun = "a whole number" if kind is int else "a number"
+        raise StartupError(f"{name} must be {noun}, got {raw!r}.") from None
     if value <= 0:
-        raise SystemExit(f"{name} must be positive, got {raw!r}")
+        raise StartupError(f"{name} must be positive, got {raw!r}.")
     return value
 
 
-def parse_settings(argv: Sequence[str] | None, environ: Mapping[str, str]) -> ServeSettings:
+def parse_arguments(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m tsukuru.runtime.serve", description=__doc__)
     parser.add_argument("--model-dir", required=True, type=Path)
     parser.add_argument("--host", default="127.0.0.1")
@@ -109,7 +110,11 @@ def parse_settings(argv: Sequence[str] | None, environ: Mapping[str, str]) -> Se
     listen.add_argument("--port", type=int)
     listen.add_argument("--uds", help="listen on this Unix socket path instead of a TCP port")
     parser.add_argument("--failure-file", type=Path)
-    args = parser.parse_args(argv)
+    return parser.parse_args(argv)
+
+
+def settings_from(args: argparse.Namespace, environ: Mapping[str, str]) -> ServeSettings:
+    """The command line plus the environment the platform sets (StartupError when invalid)."""
     return ServeSettings(
         model_dir=args.model_dir,
         host=args.host,
@@ -117,16 +122,16 @@ def parse_settings(argv: Sequence[str] | None, environ: Mapping[str, str]) -> Se
         uds=args.uds,
         failure_file=args.failure_file,
         algorithm=environ.get("TSUKURU_ALGORITHM", "xgboost").strip().lower(),
-        workers=int(_positive(environ, "SAGEMAKER_MODEL_SERVER_WORKERS", 1)),
-        max_body_bytes=int(_positive(environ, "MAX_CONTENT_LENGTH", DEFAULT_MAX_BODY_BYTES)),
-        request_timeout_s=_positive(environ, "SAGEMAKER_MODEL_SERVER_TIMEOUT", DEFAULT_TIMEOUT_S),
+        workers=_env_number(environ, "SAGEMAKER_MODEL_SERVER_WORKERS", 1, int),
+        max_body_bytes=_env_number(environ, "MAX_CONTENT_LENGTH", DEFAULT_MAX_BODY_BYTES, int),
+        request_timeout_s=_env_number(environ, "SAGEMAKER_MODEL_SERVER_TIMEOUT", DEFAULT_TIMEOUT_S),
     )
 
 
 def load_handler(settings: ServeSettings, environ: Mapping[str, str]) -> InferenceHandler:
     target = HANDLER_LOADERS.get(settings.algorithm)
     if target is None:
-        raise ModelLoadError(
+        raise StartupError(
             f"Unknown TSUKURU_ALGORITHM {settings.algorithm!r}; supported: "
             f"{', '.join(sorted(HANDLER_LOADERS))}."
         )
@@ -135,16 +140,20 @@ def load_handler(settings: ServeSettings, environ: Mapping[str, str]) -> Inferen
     return loader(settings.model_dir, environ)
 
 
-def report_failure(settings: ServeSettings, exc: BaseException) -> None:
+def report_failure(failure_file: Path | None, exc: BaseException) -> None:
     """Write the one-line reason to --failure-file (and stderr) for the platform to show."""
     text = " ".join(str(exc).split())
-    reason = text if isinstance(exc, ModelLoadError) else f"{type(exc).__name__}: {text}"
+    reason = text if isinstance(exc, StartupError) else f"{type(exc).__name__}: {text}"
     log.error("model server failed to start: %s", reason)
-    if settings.failure_file is not None:
-        settings.failure_file.parent.mkdir(parents=True, exist_ok=True)
-        temporary = settings.failure_file.with_name(settings.failure_file.name + ".tmp")
+    if failure_file is None:
+        return
+    try:
+        failure_file.parent.mkdir(parents=True, exist_ok=True)
+        temporary = failure_file.with_name(f".{failure_file.name}.{os.getpid()}")
         temporary.write_text(reason + "\n", encoding="utf-8")
-        temporary.replace(settings.failure_file)
+        temporary.replace(failure_file)  # several workers may fail at once
+    except OSError as error:
+        log.error("cannot write the failure file %s: %s", failure_file, error)
 
 
 class RequestWatchdog:
@@ -289,7 +298,7 @@ def build_worker_app(settings: ServeSettings) -> ModelServerApp:
     try:
         handler = load_handler(settings, os.environ)
     except Exception as exc:
-        report_failure(settings, exc)
+        report_failure(settings.failure_file, exc)
         sys.exit(STARTUP_FAILURE)
     return build_app(settings, handler)
 
@@ -329,19 +338,24 @@ def _uvicorn_config(app: Any, settings: ServeSettings, *, factory: bool) -> uvic
 
 def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
-    settings = parse_settings(argv, os.environ)
+    args = parse_arguments(argv)
+    try:
+        settings = settings_from(args, os.environ)
+    except StartupError as exc:
+        report_failure(args.failure_file, exc)
+        return EXIT_LOAD_FAILED
     handler = None
     if settings.workers == 1:
         try:
             handler = load_handler(settings, os.environ)
         except Exception as exc:
-            report_failure(settings, exc)
+            report_failure(settings.failure_file, exc)
             return EXIT_LOAD_FAILED
     try:
         sock = bind_socket(settings)
     except OSError as exc:
         where = settings.uds or f"{settings.host}:{settings.port}"
-        report_failure(settings, ModelLoadError(f"Cannot listen on {where}: {exc}"))
+        report_failure(settings.failure_file, StartupError(f"Cannot listen on {where}: {exc}"))
         return EXIT_LOAD_FAILED
     try:
         if handler is not None:

@@ -29,7 +29,7 @@ from tsukuru.runtime.algorithms.xgboost_serving_decode import (
 )
 from tsukuru.runtime.algorithms.xgboost_serving_encode import CSV, ResponseEncoder, selected_keys
 from tsukuru.runtime.algorithms.xgboost_serving_model import LoadedModel, load_model
-from tsukuru.runtime.serve import InvocationError, ModelLoadError
+from tsukuru.runtime.serve import InvocationError, StartupError
 
 LEGACY_VERSION = "1"
 DEFAULT_VERSION = "3.0-5"
@@ -53,7 +53,7 @@ class ServingBehaviour:
             return cls(version, True, False, False, False)
         match = _VERSION.match(version)
         if match is None:
-            raise ModelLoadError(
+            raise StartupError(
                 f"Unknown XGBoost image version {version!r}: use {LEGACY_VERSION!r} (legacy "
                 f"xgboost:1 image) or a sagemaker-xgboost tag such as "
                 f"{', '.join(KNOWN_VERSIONS[1:])} or {DEFAULT_VERSION}."
@@ -140,7 +140,7 @@ class XGBoostHandler:
 
 
 def load_handler(model_dir: Path, environ: Mapping[str, str]) -> XGBoostHandler:
-    """Build the handler for one worker: read the settings, load the model (ModelLoadError)."""
+    """Build the handler for one worker: read the settings, load the model (StartupError)."""
     behaviour = ServingBehaviour.for_version(
         environ.get("TSUKURU_ALGORITHM_VERSION", "").strip() or DEFAULT_VERSION
     )

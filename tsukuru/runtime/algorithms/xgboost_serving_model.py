@@ -24,13 +24,17 @@ from typing import Any
 
 import numpy as np
 
-from tsukuru.runtime.serve import ModelLoadError
+from tsukuru.runtime.serve import StartupError
 
 Float32Array = np.ndarray[Any, np.dtype[np.float32]]
 MODEL_FILE = "xgboost-model"
 VOTING_OBJECTIVES = frozenset({"multi:softmax", "binary:hinge"})
 _PICKLE_MAGIC = 0x80  # first byte of every pickle of protocol 2 or later
 _XGBOOST_LOG_PREFIX = re.compile(r"^\[\d\d:\d\d:\d\d\] \S+:\d+: ")
+
+
+class ModelLoadError(StartupError):
+    """The model files cannot be served; `str()` is a one-line reason for the user."""
 
 
 class ModelFormat(Enum):
