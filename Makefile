@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test check bench clean
+.PHONY: install client-venvs demo test check bench clean
 
 install: $(STAMP)
 
@@ -18,7 +18,10 @@ $(STAMP): pyproject.toml
 demo: install
 	$(PY) examples/demo.py
 
-test: install
+client-venvs: install
+	PYTHON=$(PYTHON) UV=$(VENV)/bin/uv scripts/client-venvs.sh
+
+test: install client-venvs
 	$(VENV)/bin/pytest -q -ra
 
 check: install

@@ -60,8 +60,12 @@ class RunningPlatform:
         return self.process.returncode
 
 
-def start_platform(home: Path, port: int | None = None, extra_env: dict[str, str] | None = None,
-                   timeout: float = 60) -> RunningPlatform:
+def start_platform(
+    home: Path,
+    port: int | None = None,
+    extra_env: dict[str, str] | None = None,
+    timeout: float = 60,
+) -> RunningPlatform:
     port = port or free_port()
     home.mkdir(parents=True, exist_ok=True)
     env = dict(os.environ)
@@ -69,7 +73,9 @@ def start_platform(home: Path, port: int | None = None, extra_env: dict[str, str
     log = (home / "test-gateway.log").open("ab")
     process = subprocess.Popen(
         [sys.executable, "-m", "tsukuru", "up", "--home", str(home), "--port", str(port)],
-        stdout=log, stderr=subprocess.STDOUT, env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        env=env,
     )
     platform = RunningPlatform(home=home, port=port, process=process)
     deadline = time.monotonic() + timeout
@@ -80,7 +86,10 @@ def start_platform(home: Path, port: int | None = None, extra_env: dict[str, str
                 + (home / "test-gateway.log").read_text(errors="replace")[-4000:]
             )
         try:
-            if httpx.get(f"{platform.endpoint_url}/_tsukuru/health", timeout=0.5).status_code == 200:
+            if (
+                httpx.get(f"{platform.endpoint_url}/_tsukuru/health", timeout=0.5).status_code
+                == 200
+            ):
                 return platform
         except httpx.HTTPError:
             pass

@@ -7,9 +7,11 @@ made here and nowhere else; the layers below receive ports, not configuration.
 from __future__ import annotations
 
 import logging
+import signal
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from types import FrameType
 
 import uvicorn
 from starlette.applications import Starlette
@@ -19,6 +21,8 @@ from tsukuru.config import Settings
 from tsukuru.domain.clock import SystemClock
 from tsukuru.domain.endpoint_routing import RoutingTable
 from tsukuru.domain.endpoints import EndpointService
+from tsukuru.domain.errors import NotFound
+from tsukuru.domain.job_run import job_slots
 from tsukuru.domain.logs import LogService
 from tsukuru.domain.models import DefinitionService
 from tsukuru.domain.object_access import ObjectAccess
@@ -26,6 +30,8 @@ from tsukuru.domain.objects import ObjectService
 from tsukuru.domain.tags import TagService
 from tsukuru.domain.training import TrainingService
 from tsukuru.domain.training_run import TrainingRunner
+from tsukuru.domain.transforms import TransformService
+from tsukuru.domain.transforms_run import TransformRunner
 from tsukuru.executors.local import LocalExecutor
 from tsukuru.gateway import build_gateway
 from tsukuru.hosting.local import LocalModelHost
@@ -39,6 +45,7 @@ from tsukuru.services.s3 import S3Service
 from tsukuru.services.sagemaker_hosting import HostingHandlers
 from tsukuru.services.sagemaker_tags import TagHandlers
 from tsukuru.services.sagemaker_training import TrainingHandlers
+from tsukuru.services.sagemaker_transform import TransformHandlers
 from tsukuru.store.sql import SqlMetadata, open_store
 
 log = logging.getLogger("tsukuru")
@@ -56,6 +63,8 @@ class Platform:
     endpoints: EndpointService
     host: LocalModelHost
     asgi: Starlette
+    transforms: TransformService
+    transform_runner: TransformRunner
 
     def start(self) -> None:
         """Crash recovery, in order: drop bytes no row references, settle jobs that were running,
@@ -68,11 +77,29 @@ class Platform:
             log.info(
                 "%d training job(s) were running when the platform stopped: marked Failed", failed
             )
+        failed = self.transform_runner.recover()
+        if failed:
+            log.info(
+                "%d transform job(s) were running when the platform stopped: marked Failed", failed
+            )
         restored = self.endpoints.recover()
         if restored:
             log.info("redeploying %d endpoint(s) that were serving before the restart", restored)
+        self.ensure_default_bucket()
+
+    def ensure_default_bucket(self) -> None:
+        """The SDK's default bucket (the client environment's `DefaultS3Bucket`) exists, so a new
+        user's first `sagemaker.Session().default_bucket()` finds it."""
+        name, region = self.settings.bucket_name, self.settings.region
+        try:
+            self.objects.get_bucket(name)
+        except NotFound:
+            location = None if region == "us-east-1" else region
+            self.objects.create_bucket(name, account_id=self.settings.account_id, location=location)
+            log.info("created the default bucket %s", name)
 
     def close(self) -> None:
+        self.transform_runner.shutdown()
         self.runner.shutdown()
         self.endpoints.shutdown()
         self.host.close()
@@ -88,6 +115,7 @@ def build_platform(settings: Settings) -> Platform:
     access = ObjectAccess(objects)
     logs = LogService(metadata.logs, clock)
     tags = TagService(metadata.tags)
+    slots = job_slots(settings.effective_job_slots)  # shared by training and transform jobs
 
     runner = TrainingRunner(
         metadata.resources,
@@ -96,7 +124,7 @@ def build_platform(settings: Settings) -> Platform:
         LocalExecutor(),
         clock,
         settings.home / "jobs",
-        settings.effective_job_slots,
+        slots,
     )
     training = TrainingService(
         metadata.resources,
@@ -119,12 +147,32 @@ def build_platform(settings: Settings) -> Platform:
         settings.home / "endpoints",
         metadata.tags.add_tags,
     )
+    transform_runner = TransformRunner(
+        metadata.resources,
+        access,
+        definitions,
+        logs,
+        LocalExecutor(),
+        clock,
+        settings.home / "transform-jobs",
+        slots,
+    )
+    transforms = TransformService(
+        metadata.resources,
+        metadata.tags,
+        clock,
+        definitions,
+        access.bucket_exists,
+        transform_runner.submit,
+        transform_runner.request_stop,
+    )
     identity = IdentityService(
         Identity(account_id=settings.account_id, role_name=settings.role_name)
     )
 
     sagemaker = {
         **TrainingHandlers(training).handlers(),
+        **TransformHandlers(transforms).handlers(),
         **HostingHandlers(definitions, endpoints).handlers(),
         **TagHandlers(tags).handlers(),
     }
@@ -163,6 +211,8 @@ def build_platform(settings: Settings) -> Platform:
         endpoints=endpoints,
         host=host,
         asgi=asgi,
+        transforms=transforms,
+        transform_runner=transform_runner,
     )
     return platform
 
@@ -181,7 +231,14 @@ def serve(settings: Settings) -> None:
         timeout_keep_alive=75,
         access_log=False,
     )
+    # uvicorn re-raises SIGTERM after its graceful shutdown; with the default handler that kills
+    # the process before `platform.close()` (and the CLI's pid-file cleanup) can run.
+    signal.signal(signal.SIGTERM, _exit_normally)
     try:
         uvicorn.Server(config).run()
     finally:
         platform.close()
+
+
+def _exit_normally(signum: int, frame: FrameType | None) -> None:
+    raise SystemExit(0)

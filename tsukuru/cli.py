@@ -7,7 +7,6 @@ reads `TSUKURU_HOME` / `TSUKURU_PORT`, so several platforms can run side by side
 from __future__ import annotations
 
 import os
-import shlex
 import signal
 import subprocess
 import sys
@@ -20,6 +19,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from tsukuru import client_env
+from tsukuru.cli_resources import register_resource_commands
 from tsukuru.config import Settings, load_settings
 
 app = typer.Typer(
@@ -175,25 +176,50 @@ def status(home: HomeOpt = None, port: PortOpt = None) -> None:
 
 
 def client_environment(settings: Settings) -> dict[str, str]:
-    """What a boto3 / SageMaker SDK / AWS CLI process needs to talk to this platform."""
-    return {
-        "AWS_ENDPOINT_URL": settings.endpoint_url,
-        "AWS_DEFAULT_REGION": settings.region,
-        "AWS_REGION": settings.region,
-        "AWS_ACCESS_KEY_ID": settings.access_key_id,
-        "AWS_SECRET_ACCESS_KEY": settings.secret_access_key,
-        "TSUKURU_HOME": str(settings.home),
-        "TSUKURU_PORT": str(settings.port),
-    }
+    """What a boto3 / SageMaker SDK / AWS CLI process needs to talk to this platform (the files
+    the variables name are written under `<home>/client/`)."""
+    return client_env.prepare(settings, os.environ).variables
 
 
 @app.command()
 def env(home: HomeOpt = None, port: PortOpt = None) -> None:
     """Print shell exports for clients: `eval "$(tsukuru env)"`."""
     settings = _settings(home, port)
-    for name, value in client_environment(settings).items():
-        typer.echo(f"export {name}={shlex.quote(value)}")
+    typer.echo(client_env.prepare(settings, os.environ).shell_script(), nl=False)
+
+
+@app.command(
+    "exec",
+    context_settings={"ignore_unknown_options": True, "allow_interspersed_args": False},
+)
+def exec_command(
+    command: Annotated[list[str], typer.Argument(help="The command and its arguments.")],
+    home: HomeOpt = None,
+    port: PortOpt = None,
+) -> None:
+    """Run a command in the client environment: `tsukuru exec -- python train.py`."""
+    settings = _settings(home, port)
+    environment = client_env.prepare(settings, os.environ).apply(os.environ)
+    if not _healthy(settings, timeout=0.5):
+        err.print(
+            f"[yellow]warning:[/yellow] no tsukuru answers at {settings.endpoint_url} "
+            "(start it with `tsukuru up`)"
+        )
+    sys.stdout.flush()
+    try:
+        os.execvpe(command[0], command, environment)
+    except OSError as exc:
+        err.print(f"[red]error:[/red] cannot run {command[0]!r}: {exc.strerror or exc}")
+        raise typer.Exit(127 if isinstance(exc, FileNotFoundError) else 126) from exc
+
+
+register_resource_commands(app, _settings)
 
 
 def main() -> None:
     app()
+
+
+from tsukuru.cli_evaluate import evaluate_command  # noqa: E402  (registered last)
+
+app.command("evaluate")(evaluate_command)

@@ -194,7 +194,10 @@ class TrainingService:
         try:
             return self._store.get(KIND, scope, name)
         except NotFound as exc:
-            raise NotFound(f"Requested resource not found: training job {name}") from exc
+            # AWS answers an unknown training job with ValidationException, not ResourceNotFound
+            raise NotFound(
+                f"Requested resource not found: training job {name}", code="ValidationException"
+            ) from exc
 
     def _mutate(self, scope: Scope, name: str, change: Callable[[Doc], str | None]) -> Record:
         self._get(scope, name)

@@ -12,13 +12,23 @@ from __future__ import annotations
 import logging
 import re
 import threading
-from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 from tsukuru.domain.clock import Clock
 from tsukuru.domain.errors import DomainError
-from tsukuru.domain.ports import Executor, Launch, ResourceStore, RunningJob
+from tsukuru.domain.job_run import (
+    JobRun,
+    JobThreads,
+    LogTarget,
+    LogWriter,
+    job_slots,
+    render_log_line,
+    run_process,
+    settle_interrupted,
+)
+from tsukuru.domain.ports import Executor, Launch, ResourceStore
 from tsukuru.domain.resources import Doc, epoch, mutate
 from tsukuru.domain.scope import Scope
 from tsukuru.domain.training import KIND, enter_secondary
@@ -28,21 +38,7 @@ log = logging.getLogger("tsukuru.training")
 
 LOG_GROUP = "/aws/sagemaker/TrainingJobs"
 
-
-class LogWriter(Protocol):
-    def write_lines(
-        self, scope: Scope, group: str, stream: str, lines: list[tuple[int, str]]
-    ) -> None: ...
-
-
-@dataclass
-class _Run:
-    scope: Scope
-    name: str
-    stop: threading.Event = field(default_factory=threading.Event)
-    process: RunningJob | None = None
-    timed_out: bool = False
-    thread: threading.Thread | None = None
+__all__ = ["LOG_GROUP", "LogWriter", "TrainingRunner", "render_log_line"]
 
 
 class TrainingRunner:
@@ -54,7 +50,7 @@ class TrainingRunner:
         executor: Executor,
         clock: Clock,
         jobs_root: Path,
-        slots: int,
+        slots: int | threading.Semaphore,
     ) -> None:
         self._store = store
         self._data = data
@@ -62,84 +58,51 @@ class TrainingRunner:
         self._executor = executor
         self._clock = clock
         self._jobs_root = jobs_root
-        self._slots = threading.Semaphore(max(1, slots))
-        self._runs: dict[tuple[Scope, str], _Run] = {}
-        self._lock = threading.Lock()
+        shared = slots if isinstance(slots, threading.Semaphore) else job_slots(slots)
+        self._jobs = JobThreads(shared, self._run_job, self._crashed, "training")
 
     # ------------------------------------------------------------------ API side
 
     def submit(self, scope: Scope, name: str) -> None:
-        run = _Run(scope, name)
-        thread = threading.Thread(target=self._run, args=(run,), name=f"job-{name}", daemon=True)
-        run.thread = thread
-        with self._lock:
-            self._runs[(scope, name)] = run
-        thread.start()
+        self._jobs.submit(scope, name)
 
     def request_stop(self, scope: Scope, name: str) -> None:
-        with self._lock:
-            run = self._runs.get((scope, name))
-        if run is None:
-            return
-        run.stop.set()
-        if run.process is not None:
-            run.process.terminate()
+        self._jobs.request_stop(scope, name)
 
     def recover(self) -> int:
         """Jobs left InProgress by a previous platform process cannot be resumed honestly:
         they end Failed, saying why."""
-        count = 0
-        for record in self._store.list_by_status(KIND, ("InProgress", "Stopping")):
 
-            def change(doc: Doc) -> str:
-                doc["TrainingJobStatus"] = "Failed"
-                doc["FailureReason"] = (
-                    "InternalServerError: the tsukuru platform restarted while this job was "
-                    "running; start the job again under a new name"
-                )
-                self._finish_times(doc)
-                enter_secondary(doc, "Failed", self._clock.now())
-                return "Failed"
+        def change(doc: Doc, now: datetime) -> str:
+            doc["TrainingJobStatus"] = "Failed"
+            doc["FailureReason"] = (
+                "InternalServerError: the tsukuru platform restarted while this job was "
+                "running; start the job again under a new name"
+            )
+            self._finish_times(doc)
+            enter_secondary(doc, "Failed", now)
+            return "Failed"
 
-            mutate(self._store, KIND, record.scope, record.name, change, self._clock.now())
-            count += 1
-        return count
+        return settle_interrupted(
+            self._store, KIND, ("InProgress", "Stopping"), change, self._clock
+        )
 
     def shutdown(self, timeout: float = 10.0) -> None:
-        with self._lock:
-            runs = list(self._runs.values())
-        for run in runs:
-            run.stop.set()
-            if run.process is not None:
-                run.process.terminate()
-        for run in runs:
-            if run.thread is not None:
-                run.thread.join(timeout)
+        self._jobs.shutdown(timeout)
 
     # ------------------------------------------------------------------ job thread
 
-    def _run(self, run: _Run) -> None:
-        try:
-            self._run_job(run)
-        except Exception:  # the job must end in a terminal status whatever happened
-            log.exception("training job %s crashed the runner", run.name)
-            self._end(
-                run,
-                "Failed",
-                "InternalServerError: the platform failed to run the job; "
-                "see the tsukuru log for details",
-            )
-        finally:
-            with self._lock:
-                self._runs.pop((run.scope, run.name), None)
+    def _crashed(self, run: JobRun) -> None:
+        self._end(
+            run,
+            "Failed",
+            "InternalServerError: the platform failed to run the job; "
+            "see the tsukuru log for details",
+        )
 
-    def _run_job(self, run: _Run) -> None:
-        while not self._slots.acquire(timeout=0.2):
-            if run.stop.is_set():
-                self._end(run, "Stopped", None)
-                return
-        try:
-            if run.stop.is_set():
+    def _run_job(self, run: JobRun) -> None:
+        with self._jobs.slot(run) as granted:
+            if not granted:
                 self._end(run, "Stopped", None)
                 return
             doc = self._store.get(KIND, run.scope, run.name).doc
@@ -171,10 +134,8 @@ class TrainingRunner:
                 self._end(run, "Stopped", None, artifacts=artifacts, secondary=final)
             else:
                 self._end(run, "Completed", None, artifacts=artifacts)
-        finally:
-            self._slots.release()
 
-    def _train(self, run: _Run, doc: Doc, tree: JobTree) -> int:
+    def _train(self, run: JobRun, doc: Doc, tree: JobTree) -> int:
         request = doc["Request"]
         stream = f"{run.name}/algo-1-{int(self._clock.now().timestamp())}"
         env = {
@@ -185,51 +146,32 @@ class TrainingRunner:
             "TRAINING_JOB_ARN": self._store.get(KIND, run.scope, run.name).arn,
         }
         env.update({str(k): str(v) for k, v in (request.get("Environment") or {}).items()})
-        process = self._executor.launch(Launch(run.name, "train", str(tree.root), env))
-        run.process = process
-        if run.stop.is_set():
-            process.terminate()
         limit = int((request.get("StoppingCondition") or {}).get("MaxRuntimeInSeconds", 86400))
-        timer = threading.Timer(limit, self._time_out, args=(run,))
-        timer.daemon = True
-        timer.start()
         metrics = _MetricParser(doc.get("MetricDefinitions") or [])
-        batch: list[tuple[int, str]] = []
-        last_flush = self._clock.monotonic()
-        try:
-            for timestamp, raw in process.lines():
-                line = render_log_line(raw)
-                batch.append((timestamp, line))
-                metrics.feed(line, timestamp)
-                now = self._clock.monotonic()
-                if len(batch) >= 500 or now - last_flush >= 0.2:
-                    self._logs.write_lines(run.scope, LOG_GROUP, stream, batch)
-                    batch, last_flush = [], now
-            if batch:
-                self._logs.write_lines(run.scope, LOG_GROUP, stream, batch)
-            code = process.wait()
-        finally:
-            timer.cancel()
+        code = run_process(
+            self._executor,
+            Launch(run.name, "train", str(tree.root), env),
+            run,
+            self._logs,
+            LogTarget(run.scope, LOG_GROUP, stream),
+            self._clock,
+            limit,
+            on_line=metrics.feed,
+        )
         final = metrics.final()
         if final:
             self._update(run, lambda d: d.__setitem__("FinalMetricDataList", final))
-        return code if code is not None else -1
-
-    def _time_out(self, run: _Run) -> None:
-        run.timed_out = True
-        run.stop.set()
-        if run.process is not None:
-            run.process.terminate()
+        return code
 
     # ------------------------------------------------------------------ status writes
 
-    def _update(self, run: _Run, change: Any) -> None:
+    def _update(self, run: JobRun, change: Any) -> None:
         def apply(doc: Doc) -> None:
             change(doc)
 
         mutate(self._store, KIND, run.scope, run.name, apply, self._clock.now())
 
-    def _transition(self, run: _Run, secondary: str, start: bool = False) -> None:
+    def _transition(self, run: JobRun, secondary: str, start: bool = False) -> None:
         now = self._clock.now()
 
         def change(doc: Doc) -> None:
@@ -251,7 +193,7 @@ class TrainingRunner:
 
     def _end(
         self,
-        run: _Run,
+        run: JobRun,
         status: str,
         reason: str | None,
         *,
@@ -276,12 +218,6 @@ class TrainingRunner:
             mutate(self._store, KIND, run.scope, run.name, change, now)
         except DomainError:
             log.exception("could not record the end of training job %s", run.name)
-
-
-def render_log_line(line: str) -> str:
-    """A container's output line as CloudWatch stores it: syslog escapes TAB as `#011`, and the
-    built-in algorithms' metric regexes (and users' copies of them) rely on that."""
-    return line.replace("\t", "#011")
 
 
 class _MetricParser:

@@ -17,7 +17,7 @@ from collections.abc import Iterator
 
 from tsukuru.domain.ports import Launch
 
-ENTRY_MODULES = {"train": "tsukuru.runtime.train"}
+ENTRY_MODULES = {"train": "tsukuru.runtime.train", "transform": "tsukuru.runtime.transform"}
 
 
 class LocalProcess:

@@ -202,10 +202,12 @@ def _fit(
     layout = context.layout
     evals = [(dtrain, "train")] + ([(dval, "validation")] if dval is not None else [])
     start_model, done = None, 0
-    callbacks: list[Any] = [RoundMonitor(version, plan.custom_metrics)]
-    if layout.checkpoint_config() is not None:
+    checkpointing = layout.checkpoint_config() is not None
+    if checkpointing:
         start_model, done = latest_checkpoint(layout.checkpoints_dir)
-        callbacks.append(SaveCheckpoints(layout.checkpoints_dir))
+    callbacks: list[Any] = [RoundMonitor(version, plan.custom_metrics, offset=done)]
+    if checkpointing:
+        callbacks.append(SaveCheckpoints(layout.checkpoints_dir, offset=done))
     if plan.save_model_each_round:
         path = layout.model_dir / MODEL_NAME
         callbacks.append(SaveModelEachRound(path, pickled=version.pickles_model))

@@ -22,18 +22,26 @@ from tsukuru.runtime.algorithms.xgboost_versions import XGBoostVersion
 
 
 class RoundMonitor(xgb.callback.TrainingCallback):  # type: ignore[misc]
+    """`offset` is the rounds a resumed model already had: lines keep counting from there."""
+
     def __init__(
-        self, version: XGBoostVersion, custom: Sequence[str], stream: TextIO | None = None
+        self,
+        version: XGBoostVersion,
+        custom: Sequence[str],
+        offset: int = 0,
+        stream: TextIO | None = None,
     ) -> None:
         super().__init__()
         self._version = version
         self._custom = tuple(custom)
+        self._offset = offset
         self._stream = stream
 
     def after_iteration(self, model: Any, epoch: int, evals_log: Any) -> bool:
         if evals_log:
             stream = self._stream or sys.stdout
-            stream.write(format_round(epoch, evals_log, self._custom, self._version) + "\n")
+            line = format_round(epoch + self._offset, evals_log, self._custom, self._version)
+            stream.write(line + "\n")
             stream.flush()
         return False
 

@@ -57,14 +57,17 @@ def latest_checkpoint(directory: Path) -> tuple[Any | None, int]:
 
 
 class SaveCheckpoints(xgb.callback.TrainingCallback):  # type: ignore[misc]
-    """Writes `xgboost-checkpoint.<round>` after every round and prunes old ones."""
+    """Writes `xgboost-checkpoint.<round>` after every round and prunes old ones; `offset` is
+    the rounds a resumed model already had (XGBoost counts the new rounds from 0)."""
 
-    def __init__(self, directory: Path) -> None:
+    def __init__(self, directory: Path, offset: int = 0) -> None:
         super().__init__()
         self._directory = directory
+        self._offset = offset
         directory.mkdir(parents=True, exist_ok=True)
 
     def after_iteration(self, model: Any, epoch: int, evals_log: Any) -> bool:
+        epoch += self._offset
         target = checkpoint_path(self._directory, epoch)
         temporary = target.with_name(f".{target.name}.tmp")
         temporary.write_bytes(bytes(model.save_raw(raw_format="ubj")))

@@ -1,0 +1,65 @@
+"""Big-object throughput: boto3 `upload_file`/`download_file` of 256 MiB vs a local file copy.
+
+The question a user asks is "is keeping my data in tsukuru much slower than keeping it on disk?",
+so the baseline is `shutil.copyfile` of the same file on the same disk in the same run (Linux
+makes that an in-kernel `sendfile`, the fastest copy there is). boto3 runs with its default
+TransferConfig (8 MiB parts, 10 threads), as a user's code would. Targets: GET at least 0.5x
+and PUT at least 0.3x the copy's speed. Each figure is the best of a few runs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+from bench.harness import Report, best_time, client, running_platform
+
+MIB = 1024 * 1024
+SIZE = 256 * MIB
+REPEAT = 3
+GET_TARGET = 0.5
+PUT_TARGET = 0.3
+
+
+def _write_random(path: Path, size: int) -> None:
+    with path.open("wb") as handle:
+        for _ in range(size // (16 * MIB)):
+            handle.write(os.urandom(16 * MIB))
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while chunk := handle.read(8 * MIB):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def main() -> bool:
+    report = Report("s3_throughput")
+    with tempfile.TemporaryDirectory(prefix="tsukuru-bench-") as tmp, running_platform() as tsk:
+        source, copied, downloaded = (Path(tmp) / n for n in ("src.bin", "copy.bin", "down.bin"))
+        _write_random(source, SIZE)
+        s3 = client(tsk.endpoint_url)
+        s3.create_bucket(Bucket="bench")
+
+        copy_s = best_time(lambda: shutil.copyfile(source, copied), REPEAT)
+        put_s = best_time(lambda: s3.upload_file(str(source), "bench", "big.bin"), REPEAT)
+        get_s = best_time(lambda: s3.download_file("bench", "big.bin", str(downloaded)), REPEAT)
+        if _sha256(downloaded) != _sha256(source):
+            raise AssertionError("the downloaded object differs from the uploaded file")
+
+    mib = SIZE / MIB
+    report.figure("shutil.copyfile 256 MiB", mib / copy_s, "MiB/s")
+    report.figure("boto3 upload_file (PUT) 256 MiB", mib / put_s, "MiB/s")
+    report.figure("boto3 download_file (GET) 256 MiB", mib / get_s, "MiB/s")
+    report.ratio("GET vs copyfile", copy_s / get_s, GET_TARGET)
+    report.ratio("PUT vs copyfile", copy_s / put_s, PUT_TARGET)
+    return report.ok
+
+
+if __name__ == "__main__":
+    raise SystemExit(0 if main() else 1)
