@@ -16,7 +16,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 demo: install
-	$(PY) examples/demo.py
+	MPLBACKEND=Agg $(PY) examples/demo.py
 
 client-venvs: install
 	PYTHON=$(PYTHON) UV=$(VENV)/bin/uv scripts/client-venvs.sh

@@ -22,7 +22,7 @@ import boto3
 import httpx
 from botocore.config import Config
 
-from tests.harness import ACCESS_KEY, REGION, SECRET_KEY, RunningPlatform, free_port, start_platform
+from tests.harness import REGION, RunningPlatform, free_port, start_platform
 
 __all__ = [
     "Report",
@@ -36,7 +36,8 @@ __all__ = [
 
 @contextmanager
 def running_platform() -> Iterator[RunningPlatform]:
-    """A fresh `tsukuru up` in a temporary home, stopped and removed on exit."""
+    """A fresh `tsukuru up` in a temporary home, stopped and removed on exit (`client(platform)`
+    signs with the keys it generated)."""
     with tempfile.TemporaryDirectory(prefix="tsukuru-bench-") as tmp:
         platform = start_platform(Path(tmp) / "home")
         try:
@@ -77,14 +78,24 @@ def moto_server(timeout: float = 60) -> Iterator[str]:
             process.wait()
 
 
-def client(endpoint_url: str, service: str = "s3") -> Any:
-    """A boto3 client as a user would make it: default config apart from no retries."""
+def client(target: RunningPlatform | str, service: str = "s3") -> Any:
+    """A boto3 client as a user would make it: default config apart from no retries.
+
+    `target` is a tsukuru platform (signed with its generated keys) or the URL of a server
+    that accepts any key (moto).
+    """
+    if isinstance(target, RunningPlatform):
+        endpoint_url = target.endpoint_url
+        keys = target.credentials
+        key_id, secret = keys.access_key_id, keys.secret_access_key
+    else:
+        endpoint_url, key_id, secret = target, "testing", "testing"
     return boto3.session.Session().client(
         service,
         endpoint_url=endpoint_url,
         region_name=REGION,
-        aws_access_key_id=ACCESS_KEY,
-        aws_secret_access_key=SECRET_KEY,
+        aws_access_key_id=key_id,
+        aws_secret_access_key=secret,
         config=Config(retries={"max_attempts": 1}),
     )
 

@@ -43,7 +43,7 @@ def main() -> bool:
     with tempfile.TemporaryDirectory(prefix="tsukuru-bench-") as tmp, running_platform() as tsk:
         source, copied, downloaded = (Path(tmp) / n for n in ("src.bin", "copy.bin", "down.bin"))
         _write_random(source, SIZE)
-        s3 = client(tsk.endpoint_url)
+        s3 = client(tsk)
         s3.create_bucket(Bucket="bench")
 
         copy_s = best_time(lambda: shutil.copyfile(source, copied), REPEAT)

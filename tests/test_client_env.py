@@ -77,7 +77,8 @@ def test_write_client_files(settings: Settings) -> None:
     metadata = json.loads(files.resource_metadata.read_text())
     assert metadata["ExecutionRoleArn"] == settings.role_arn
     assert files.sitecustomize.read_text() == Path(client_sitecustomize.__file__).read_text()
-    assert not list(files.folder.glob(".*.tmp")) and not list(files.python_folder.glob(".*"))
+    assert not list(files.folder.glob(".*.tmp"))
+    assert not list(files.python_folder.glob(".*"))
 
 
 def test_rewriting_is_a_no_op_when_nothing_changed(settings: Settings) -> None:

@@ -11,10 +11,16 @@ import signal
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from importlib.resources import files
+from pathlib import Path
 from types import FrameType
 
+import anyio
 import uvicorn
 from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
 
 from tsukuru.blobs.filesystem import FilesystemBlobStore
 from tsukuru.config import Settings
@@ -23,10 +29,14 @@ from tsukuru.domain.endpoint_routing import RoutingTable
 from tsukuru.domain.endpoints import EndpointService
 from tsukuru.domain.errors import NotFound
 from tsukuru.domain.job_run import job_slots
+from tsukuru.domain.ledger import Ledger
+from tsukuru.domain.ledger_prices import PriceTable
+from tsukuru.domain.ledger_usage import UsageMeter
 from tsukuru.domain.logs import LogService
 from tsukuru.domain.models import DefinitionService
 from tsukuru.domain.object_access import ObjectAccess
 from tsukuru.domain.objects import ObjectService
+from tsukuru.domain.scope import Scope
 from tsukuru.domain.tags import TagService
 from tsukuru.domain.training import TrainingService
 from tsukuru.domain.training_run import TrainingRunner
@@ -35,6 +45,7 @@ from tsukuru.domain.transforms_run import TransformRunner
 from tsukuru.executors.local import LocalExecutor
 from tsukuru.gateway import build_gateway
 from tsukuru.hosting.local import LocalModelHost
+from tsukuru.protocol.auth import Authenticator
 from tsukuru.protocol.dispatch import Dispatcher
 from tsukuru.protocol.sigv4 import SigV4Credential
 from tsukuru.services.errors import guard, sagemaker_errors
@@ -65,6 +76,8 @@ class Platform:
     asgi: Starlette
     transforms: TransformService
     transform_runner: TransformRunner
+    ledger: Ledger  # what everything would cost on AWS (`tsukuru cost`, the console)
+    meter: UsageMeter  # usage intervals of endpoints (and notebook instances)
 
     def start(self) -> None:
         """Crash recovery, in order: drop bytes no row references, settle jobs that were running,
@@ -136,6 +149,7 @@ def build_platform(settings: Settings) -> Platform:
     )
     host = LocalModelHost(settings.home / "run")
     routes = RoutingTable(host)
+    meter = UsageMeter(metadata.resources, clock)
     definitions = DefinitionService(metadata.resources, metadata.tags, clock, access.bucket_exists)
     endpoints = EndpointService(
         metadata.resources,
@@ -146,6 +160,7 @@ def build_platform(settings: Settings) -> Platform:
         clock,
         settings.home / "endpoints",
         metadata.tags.add_tags,
+        meter=meter,
     )
     transform_runner = TransformRunner(
         metadata.resources,
@@ -190,7 +205,11 @@ def build_platform(settings: Settings) -> Platform:
         return settings.account_id, region
 
     dispatcher = Dispatcher(
-        handlers=handlers, identify=identify, translate_error=lambda exc: None, logger=log
+        handlers=handlers,
+        identify=identify,
+        translate_error=lambda exc: None,
+        logger=log,
+        authenticate=_authenticator(settings, clock),
     )
     platform: Platform
 
@@ -199,7 +218,29 @@ def build_platform(settings: Settings) -> Platform:
         platform.start()
         yield
 
-    asgi = build_gateway(dispatcher.handle, lifespan=lifespan)
+    ledger = Ledger(
+        metadata.resources,
+        metadata.objects,
+        metadata.logs,
+        meter,
+        PriceTable.from_folders(
+            [Path(str(files("tsukuru") / "data" / "pricing")), settings.home / "pricing"]
+        ),
+        clock,
+        str(settings.home / "pricing"),
+    )
+
+    async def cost(request: Request) -> JSONResponse:
+        """`tsukuru cost` and the console read the ledger here (`?region=` picks the scope)."""
+        scope = Scope(settings.account_id, request.query_params.get("region") or settings.region)
+        report = await anyio.to_thread.run_sync(ledger.report, scope)
+        return JSONResponse(report.to_json())
+
+    asgi = build_gateway(
+        dispatcher.handle,
+        lifespan=lifespan,
+        extra_routes=[Route("/_tsukuru/cost", cost, methods=["GET"])],
+    )
     platform = Platform(
         settings=settings,
         metadata=metadata,
@@ -213,8 +254,27 @@ def build_platform(settings: Settings) -> Platform:
         asgi=asgi,
         transforms=transforms,
         transform_runner=transform_runner,
+        ledger=ledger,
+        meter=meter,
     )
     return platform
+
+
+def _authenticator(settings: Settings, clock: SystemClock) -> Authenticator | None:
+    """Signature checking against the platform's key (one key, one account for now), or None
+    with `--auth off`, which only a loopback-bound gateway may run."""
+    if not settings.auth:
+        if not settings.binds_loopback:
+            raise ValueError(
+                f"refusing to serve {settings.host} with authentication off; "
+                "bind 127.0.0.1 or turn --auth on"
+            )
+        log.warning("authentication is off: any signature is accepted (loopback only)")
+        return None
+    if not settings.access_key_id or not settings.secret_access_key:
+        raise ValueError("authentication is on but the settings carry no access key")
+    secrets = {settings.access_key_id: settings.secret_access_key}
+    return Authenticator(secrets.get, now=lambda: clock.now().timestamp())
 
 
 def serve(settings: Settings) -> None:

@@ -20,8 +20,9 @@ from rich.console import Console
 from rich.table import Table
 
 from tsukuru import client_env
+from tsukuru.cli_cost import register_cost_commands
 from tsukuru.cli_resources import register_resource_commands
-from tsukuru.config import Settings, load_settings
+from tsukuru.config import Settings, load_settings, parse_switch
 
 app = typer.Typer(
     name="tsukuru",
@@ -40,9 +41,11 @@ PortOpt = Annotated[
 ]
 
 
-def _settings(home: Path | None, port: int | None, host: str | None = None) -> Settings:
+def _settings(
+    home: Path | None, port: int | None, host: str | None = None, auth: bool | None = None
+) -> Settings:
     try:
-        return load_settings(home=home, port=port, host=host)
+        return load_settings(home=home, port=port, host=host, auth=auth)
     except ValueError as exc:
         err.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(2) from exc
@@ -75,9 +78,24 @@ def up(
     port: PortOpt = None,
     host: Annotated[str | None, typer.Option(help="Address to bind (default 127.0.0.1).")] = None,
     detach: Annotated[bool, typer.Option("--detach", "-d", help="Run in the background.")] = False,
+    auth: Annotated[
+        str | None,
+        typer.Option(
+            "--auth",
+            metavar="on|off",
+            help="Verify request signatures (default on; $TSUKURU_AUTH). "
+            "off accepts any signature and is allowed on a loopback address only.",
+        ),
+    ] = None,
 ) -> None:
     """Start the platform (in the foreground unless --detach); Ctrl-C or SIGTERM stops it."""
-    settings = _settings(home, port, host)
+    settings = _settings(home, port, host, _auth_switch(auth))
+    if not settings.auth and not settings.binds_loopback:
+        err.print(
+            f"[red]error:[/red] refusing to listen on {settings.host} with --auth off: anyone "
+            "who can reach it could use the platform. Bind 127.0.0.1 or keep --auth on."
+        )
+        raise typer.Exit(2)
     settings.home.mkdir(parents=True, exist_ok=True)
     if (pid := _running_pid(settings)) is not None:
         err.print(f"tsukuru is already running for {settings.home} (pid {pid}).")
@@ -92,9 +110,24 @@ def up(
         console.print(
             f"tsukuru listening on [bold]{settings.endpoint_url}[/bold] (home {settings.home})"
         )
+        console.print(
+            'requests must be signed with this home\'s keys: eval "$(tsukuru env)"'
+            if settings.auth
+            else "[yellow]authentication is off[/yellow]: any signature is accepted"
+        )
         serve(settings)
     finally:
         _pid_file(settings).unlink(missing_ok=True)
+
+
+def _auth_switch(value: str | None) -> bool | None:
+    if value is None:
+        return None
+    try:
+        return parse_switch("--auth", value)
+    except ValueError as exc:
+        err.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from exc
 
 
 def _start_detached(settings: Settings) -> None:
@@ -110,6 +143,8 @@ def _start_detached(settings: Settings) -> None:
         str(settings.port),
         "--host",
         settings.host,
+        "--auth",
+        "on" if settings.auth else "off",
     ]
     with log_path.open("ab") as log:
         process = subprocess.Popen(
@@ -214,6 +249,7 @@ def exec_command(
 
 
 register_resource_commands(app, _settings)
+register_cost_commands(app, _settings)
 
 
 def main() -> None:

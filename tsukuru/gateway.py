@@ -22,7 +22,7 @@ from tsukuru.protocol.wire import FilePayload, Headers, WireRequest, WireRespons
 DispatchFn = Callable[[WireRequest], Awaitable[WireResponse]]
 Lifespan = Callable[[Starlette], AbstractAsyncContextManager[None]]
 
-_CHUNK = 1024 * 1024
+_CHUNK = 4 * 1024 * 1024
 
 
 async def to_wire_request(request: Request) -> WireRequest:
@@ -36,24 +36,29 @@ async def to_wire_request(request: Request) -> WireRequest:
     )
 
 
+def _open_range(payload: FilePayload) -> tuple[int, int]:
+    """Open the file and work out where the range ends, in one trip to a worker thread."""
+    fd = os.open(payload.path, os.O_RDONLY)
+    size = os.fstat(fd).st_size
+    end = size if payload.length is None else min(size, payload.offset + payload.length)
+    return fd, end
+
+
 async def _file_chunks(payload: FilePayload) -> AsyncIterator[bytes]:
-    """Read a file range in a worker thread, one megabyte at a time."""
-    handle = await anyio.to_thread.run_sync(lambda: open(payload.path, "rb"))  # noqa: SIM115
+    """Read a file range in a worker thread, a few megabytes per trip (`pread`, no seeking)."""
+    fd, end = await anyio.to_thread.run_sync(_open_range, payload)
     try:
-        await anyio.to_thread.run_sync(handle.seek, payload.offset)
-        remaining = (
-            payload.length
-            if payload.length is not None
-            else os.fstat(handle.fileno()).st_size - payload.offset
-        )
-        while remaining > 0:
-            chunk = await anyio.to_thread.run_sync(handle.read, min(_CHUNK, remaining))
+        position = payload.offset
+        while position < end:
+            chunk = await anyio.to_thread.run_sync(
+                os.pread, fd, min(_CHUNK, end - position), position
+            )
             if not chunk:
                 break
-            remaining -= len(chunk)
+            position += len(chunk)
             yield chunk
     finally:
-        await anyio.to_thread.run_sync(handle.close)
+        os.close(fd)
 
 
 def to_http_response(wire: WireResponse) -> Response:

@@ -7,6 +7,7 @@ shell would (`ps`), so a test can kill one.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 import pickle
@@ -126,10 +127,8 @@ def delete_endpoint(sm: Any, name: str) -> None:
         (sm.delete_endpoint, "EndpointName"),
         (sm.delete_endpoint_config, "EndpointConfigName"),
     ):
-        try:
+        with contextlib.suppress(sm.exceptions.ClientError):
             call(**{key: name})
-        except sm.exceptions.ClientError:
-            pass
 
 
 def read_model(s3: Any, artifacts: str) -> Any:

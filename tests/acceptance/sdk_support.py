@@ -2,20 +2,18 @@
 script inside a real SageMaker SDK virtualenv.
 
 The tests act as a new user would: a script in `sdk_scripts/` runs under the SDK's own Python
-(v2 or v3, installed by `scripts/client-venvs.sh`) with nothing but the client environment of the
-session platform, and reports what it saw as JSON. The data is the UCI bank-marketing sample,
-one-hot encoded with the label first and no header, as the AWS tutorial prepares it.
+(v2 or v3, installed by `scripts/client-venvs.sh`) through `tsukuru exec`, with nothing but the
+client environment of the session platform and no way out to the internet, and reports what it
+saw as JSON. The data is the UCI bank-marketing sample as the
+AWS tutorial prepares it (examples/bank_data.py): one-hot encoded, label first, no header.
 """
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 import os
 import random
-import subprocess
-import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -25,6 +23,8 @@ from typing import Any
 import numpy as np
 import pytest
 
+from examples.bank_data import clean_columns, clean_row, read_bank_additional
+from tests.acceptance.client_support import tsukuru_exec, user_environ
 from tests.conftest import BANK_CSV
 from tests.harness import RunningPlatform
 
@@ -79,48 +79,16 @@ def _number(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else repr(float(value))
 
 
-def one_hot_bank(path: Path = BANK_CSV) -> tuple[list[str], list[list[float]]]:
-    """The tutorial's preprocessing: one column per category value, label `y_yes` first."""
-    with path.open(newline="") as handle:
-        rows = list(csv.reader(handle, delimiter=";"))
-    header, records = rows[0], rows[1:]
-    numeric = [
-        all(_is_float(record[i]) for record in records) for i in range(len(header))
-    ]
-    columns: list[tuple[int, str | None]] = []
-    for index, name in enumerate(header):
-        if name == "y":
-            continue
-        if numeric[index]:
-            columns.append((index, None))
-        else:
-            columns.extend((index, value) for value in sorted({r[index] for r in records}))
-    label = header.index("y")
-    names = ["y_yes"] + [
-        header[i] if value is None else f"{header[i]}_{value}" for i, value in columns
-    ]
-    table = [
-        [1.0 if record[label] == "yes" else 0.0]
-        + [
-            float(record[i]) if value is None else float(record[i] == value)
-            for i, value in columns
-        ]
-        for record in records
-    ]
-    return names, table
-
-
-def _is_float(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
-
-
 def split_bank(seed: int = 1729) -> tuple[list[list[float]], list[list[float]]]:
-    """Shuffle and split 70/30 (train, test) the way the tutorial does."""
-    _, table = one_hot_bank()
+    """The tutorial's data (examples/bank_data.py), label `y_yes` first and `y_no` dropped,
+    shuffled and split 70/30 into (train, test)."""
+    columns = clean_columns()
+    label, negative = columns.index("y_yes"), columns.index("y_no")
+    table = []
+    for record in read_bank_additional(BANK_CSV):
+        row = clean_row(record)
+        features = [float(v) for i, v in enumerate(row) if i not in (label, negative)]
+        table.append([float(row[label]), *features])
     random.Random(seed).shuffle(table)
     cut = int(0.7 * len(table))
     return table[:cut], table[cut:]
@@ -172,32 +140,6 @@ def sdk_python(major: int) -> Path:
     pytest.fail(reason + " (or set TSUKURU_SKIP_SDK=1 to skip the SDK tests)")
 
 
-SDK_CONFIG = """\
-SchemaVersion: '1.0'
-SageMaker:
-  PythonSDK:
-    Modules:
-      TelemetryOptOut: true
-"""
-
-
-def sdk_env(platform: RunningPlatform, workdir: Path) -> dict[str, str]:
-    """The platform's client environment plus an SDK config that opts out of telemetry."""
-    config = workdir / "sagemaker-config.yaml"
-    config.write_text(SDK_CONFIG)
-    env = platform.client_env()
-    env.update(
-        SAGEMAKER_USER_CONFIG_OVERRIDE=str(config),
-        SAGEMAKER_ADMIN_CONFIG_OVERRIDE=str(config),
-        SAGEMAKER_SUPPRESS_V2_WARNING="1",
-        PYTHONUNBUFFERED="1",
-        HOME=str(workdir),
-    )
-    for name in ("PYTHONPATH", "VIRTUAL_ENV", "PYTHONHOME"):
-        env.pop(name, None)
-    return env
-
-
 @dataclass(frozen=True)
 class ScriptRun:
     returncode: int
@@ -214,20 +156,20 @@ def run_sdk_script(
     *args: str,
     timeout: float = 240,
 ) -> ScriptRun:
-    """Run `sdk_scripts/<script>` under SDK v<major>; its JSON report is read back."""
+    """Run `sdk_scripts/<script>` under SDK v<major> through `tsukuru exec`, as a user would
+    (offline: the internet is unreachable); its JSON report is read back."""
     python = sdk_python(major)
     workdir.mkdir(parents=True, exist_ok=True)
     result_path = workdir / f"{Path(script).stem}-result.json"
     result_path.unlink(missing_ok=True)
     started = time.monotonic()
-    completed = subprocess.run(
+    completed = tsukuru_exec(
+        platform.home,
+        platform.port,
         [str(python), str(SCRIPTS / script), "--result", str(result_path), *args],
-        env=sdk_env(platform, workdir),
         cwd=workdir,
-        capture_output=True,
-        text=True,
+        env=user_environ(workdir, {"SAGEMAKER_SUPPRESS_V2_WARNING": "1"}),
         timeout=timeout,
-        check=False,
     )
     seconds = time.monotonic() - started
     output = completed.stdout + completed.stderr
@@ -250,7 +192,3 @@ def poll(check: Callable[[], Any], timeout: float, interval: float = 0.1) -> Any
             return last
         time.sleep(interval)
     raise AssertionError(f"condition not met within {timeout} s (last value {last!r})")
-
-
-def sdk_python_for_tests() -> str:
-    return sys.executable

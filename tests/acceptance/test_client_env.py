@@ -111,7 +111,8 @@ def test_env_output_evals_in_bash(fresh: RunningPlatform, tmp_path: Path) -> Non
     assert seen["SAGEMAKER_USER_CONFIG_OVERRIDE"] == str(client / "sagemaker-config.yaml")
     assert seen["SAGEMAKER_SUPPRESS_V2_WARNING"] == "1"
     assert seen["PYTHONPATH"].split(os.pathsep)[0] == str(client / "python")
-    assert "AWS_PROFILE" not in seen and "AWS_ENDPOINT_URL_S3" not in seen
+    assert "AWS_PROFILE" not in seen
+    assert "AWS_ENDPOINT_URL_S3" not in seen
     assert (client / "python" / "sitecustomize.py").is_file()
     assert settings.bucket_name in (client / "sagemaker-config.yaml").read_text()
     assert settings.role_arn in (client / "resource-metadata.json").read_text()

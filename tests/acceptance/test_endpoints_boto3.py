@@ -40,7 +40,7 @@ from tests.acceptance.platform_support import (
 )
 from tests.acceptance.sdk_support import BankData, poll, upload_bank_data
 from tests.conftest import make_client
-from tests.harness import ACCESS_KEY, REGION, SECRET_KEY, RunningPlatform
+from tests.harness import REGION, RunningPlatform
 
 ROWS = 50
 
@@ -173,11 +173,15 @@ def test_boto3_runtime_answers_with_content_type_and_variant(
 
 
 def test_curl_with_sigv4_invokes_the_endpoint(
-    platform: RunningPlatform, bank: BankData, models: list[TrainedModel], three_endpoints: list[str]
+    platform: RunningPlatform,
+    bank: BankData,
+    models: list[TrainedModel],
+    three_endpoints: list[str],
 ) -> None:
     curl = shutil.which("curl")
     if curl is None:
         pytest.skip("curl is not installed")
+    keys = platform.credentials
     completed = subprocess.run(
         [
             curl,
@@ -187,7 +191,7 @@ def test_curl_with_sigv4_invokes_the_endpoint(
             "--aws-sigv4",
             f"aws:amz:{REGION}:sagemaker",
             "--user",
-            f"{ACCESS_KEY}:{SECRET_KEY}",
+            f"{keys.access_key_id}:{keys.secret_access_key}",
             "-H",
             "Content-Type: text/csv",
             "--data-binary",
@@ -228,22 +232,23 @@ def test_killed_model_server_is_replaced_without_failing_calls(
     pids = model_server_pids(platform.home, two_instances)
     assert len(pids) == 2, pids
     os.kill(pids[0], signal.SIGKILL)
-    started = time.monotonic()
-    for _ in range(40):
+    for call in range(40):  # every call succeeds, each within 2 s
+        started = time.monotonic()
         response = invoke(runtime, two_instances, body)
         assert len(parse_predictions(response["Body"].read())) == ROWS
-    assert time.monotonic() - started < 2.0 + 40 * 0.05
+        assert time.monotonic() - started < 2.0, f"call {call} after the kill was slow"
     assert sm.describe_endpoint(EndpointName=two_instances)["EndpointStatus"] == "InService"
     replaced = poll(
         lambda: (p := model_server_pids(platform.home, two_instances)) and len(p) == 2 and p,
         timeout=15,
     )
-    assert pids[0] not in replaced and pids[1] in replaced
+    assert pids[0] not in replaced
+    assert pids[1] in replaced
 
 
 @pytest.mark.slow
 def test_variants_weighted_80_20_split_traffic(
-    sm: Any, runtime: Any, models: list[TrainedModel]
+    sm: Any, runtime: Any, bank: BankData, models: list[TrainedModel]
 ) -> None:
     name = unique("weights")
     try:
@@ -253,7 +258,7 @@ def test_variants_weighted_80_20_split_traffic(
         assert description["EndpointStatus"] == "InService", description.get("FailureReason")
         weights = {v["VariantName"]: v["CurrentWeight"] for v in description["ProductionVariants"]}
         assert weights == {"Heavy": 0.8, "Light": 0.2}
-        body = ",".join(["0"] * 63)
+        body = bank.test_csv(1)
         counts: collections.Counter[str] = collections.Counter()
         for _ in range(2000):
             counts[invoke(runtime, name, body)["InvokedProductionVariant"]] += 1
@@ -318,7 +323,8 @@ def test_update_endpoint_under_load_loses_no_request(
         assert final["EndpointStatus"] == "InService"
         assert final["EndpointConfigName"] == f"{name}-v2"
         assert not failures, failures[:5]
-        assert seen[models[0].name] >= 20 and seen[models[2].name] >= 20, seen
+        assert seen[models[0].name] >= 20, seen
+        assert seen[models[2].name] >= 20, seen
     finally:
         delete_endpoint(sm, name)
         delete_endpoint(sm, f"{name}-v2")
@@ -337,9 +343,14 @@ def _tar_gz(files: dict[str, bytes]) -> bytes:
 @pytest.mark.parametrize(
     ("kind", "payload", "expected"),
     [
-        ("corrupt-tar", gzip.compress(b"this is not a tar archive") + b"junk", "model.tar.gz"),
-        ("wrong-format", _tar_gz({"xgboost-model": b"definitely not a model"}), "xgboost-model"),
+        ("corrupt-tar", gzip.compress(b"this is not a tar archive"), "not a valid tar.gz archive"),
+        (
+            "wrong-format",
+            _tar_gz({"xgboost-model": b"definitely not a model"}),
+            "Model file xgboost-model",
+        ),
     ],
+    ids=["corrupt-tar", "wrong-format"],
 )
 def test_model_that_cannot_load_fails_the_endpoint(
     sm: Any, s3_module: Any, bank: BankData, kind: str, payload: bytes, expected: str
@@ -356,6 +367,7 @@ def test_model_that_cannot_load_fails_the_endpoint(
         assert description["EndpointStatus"] == "Failed"
         reason = description["FailureReason"]
         assert expected in reason, reason
+        assert "\n" not in reason, reason
         assert took < 15, took
     finally:
         delete_endpoint(sm, name)
@@ -396,4 +408,3 @@ def test_model_server_4xx_is_a_model_error(
     assert response["OriginalMessage"]
     assert f"Received client error ({status}) from primary" in response["Error"]["Message"]
     assert response["ResponseMetadata"]["HTTPStatusCode"] == 424
-

@@ -20,8 +20,7 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.conftest import make_client
-from tests.harness import ACCESS_KEY, REGION, SECRET_KEY, RunningPlatform
+from tests.harness import REGION, RunningPlatform, make_client
 
 MIB = 1024 * 1024
 
@@ -43,20 +42,24 @@ def random_file(path: Path, size: int) -> Path:
     return path
 
 
+def s3_resource(platform: RunningPlatform) -> Any:
+    keys = platform.credentials
+    return boto3.session.Session().resource(
+        "s3",
+        endpoint_url=platform.endpoint_url,
+        region_name=REGION,
+        aws_access_key_id=keys.access_key_id,
+        aws_secret_access_key=keys.secret_access_key,
+    )
+
+
 @pytest.fixture
-def bucket(s3: Any) -> Iterator[str]:
+def bucket(s3: Any, platform: RunningPlatform) -> Iterator[str]:
     """A fresh bucket, emptied and deleted afterwards."""
     name = unique_bucket()
     s3.create_bucket(Bucket=name)
     yield name
-    resource = boto3.session.Session().resource(
-        "s3",
-        endpoint_url=s3.meta.endpoint_url,
-        region_name=REGION,
-        aws_access_key_id=ACCESS_KEY,
-        aws_secret_access_key=SECRET_KEY,
-    )
-    resource.Bucket(name).objects.all().delete()
+    s3_resource(platform).Bucket(name).objects.all().delete()
     s3.delete_bucket(Bucket=name)
 
 
@@ -158,14 +161,7 @@ def test_paginated_listing_of_2500_keys_then_delete_all(s3: Any, platform: Runni
         f"top-{i:04d}" for i in range(490, 500)
     ]
 
-    resource = boto3.session.Session().resource(
-        "s3",
-        endpoint_url=platform.endpoint_url,
-        region_name=REGION,
-        aws_access_key_id=ACCESS_KEY,
-        aws_secret_access_key=SECRET_KEY,
-    )
-    deleted = resource.Bucket(name).objects.all().delete()
+    deleted = s3_resource(platform).Bucket(name).objects.all().delete()
     assert sum(len(batch.get("Deleted", [])) for batch in deleted) == 2500
     assert s3.list_objects_v2(Bucket=name)["KeyCount"] == 0
     s3.delete_bucket(Bucket=name)
@@ -286,3 +282,10 @@ def test_presigned_get_and_put_urls_work_with_curl(
     fetched = _curl("--output", str(downloaded), get_url)
     assert fetched.returncode == 0, fetched.stderr.decode()
     assert sha256_of(downloaded) == sha256_of(payload)
+
+    # The signature covers the key: pointing the same URL at another object is refused.
+    tampered = get_url.replace("%C3%BC.bin", "other.bin")
+    assert tampered != get_url
+    refused = _curl("--output", str(tmp_path / "no.bin"), "--write-out", "%{http_code}", tampered)
+    assert refused.returncode != 0
+    assert refused.stdout.decode().endswith("403")

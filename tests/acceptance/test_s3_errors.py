@@ -22,7 +22,7 @@ from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 from botocore.exceptions import ClientError
 
-from tests.harness import ACCESS_KEY, REGION, SECRET_KEY, RunningPlatform
+from tests.harness import REGION, RunningPlatform
 
 
 @pytest.fixture
@@ -55,7 +55,8 @@ def signed_send(
     """Sign a hand-made request as botocore would and send it as is."""
     url = platform.endpoint_url + path
     request = AWSRequest(method=method, url=url, data=body, headers=headers)
-    credentials = Credentials(ACCESS_KEY, SECRET_KEY)
+    keys = platform.credentials
+    credentials = Credentials(keys.access_key_id, keys.secret_access_key)
     signer = S3SigV4Auth if service == "s3" else SigV4Auth
     signer(credentials, service, REGION).add_auth(request)
     prepared = request.prepare()

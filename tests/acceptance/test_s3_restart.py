@@ -15,8 +15,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import make_client
-from tests.harness import RunningPlatform, start_platform
+from tests.harness import RunningPlatform, make_client, start_platform
 
 MIB = 1024 * 1024
 

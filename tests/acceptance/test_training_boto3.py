@@ -7,7 +7,6 @@ ListTrainingJobs filters, sorts and pages; tags stick to jobs.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -64,9 +63,7 @@ def test_failures_end_failed_with_the_containers_message(
             "Hyperparameter eta: 2.0 is not in [0, 1]",
         ),
         "unknown-channel": (
-            training_request(
-                "x", BASE, {**train, "test": bank.validation_uri}, bank.output_uri
-            ),
+            training_request("x", BASE, {**train, "test": bank.validation_uri}, bank.output_uri),
             "Extraneous channel found: test",
         ),
         "empty-prefix": (
@@ -202,7 +199,7 @@ def test_stop_a_long_job_within_two_seconds(
 
 
 @pytest.fixture(scope="module")
-def ten_jobs(sm: Any, bank: BankData) -> Iterator[tuple[str, list[str], datetime]]:
+def ten_jobs(sm: Any, bank: BankData) -> tuple[str, list[str], datetime]:
     """Ten jobs submitted at once (more than the platform's slots), some tagged."""
     prefix = unique("ten")
     names = [f"{prefix}-{index:02d}" for index in range(10)]
@@ -218,15 +215,13 @@ def ten_jobs(sm: Any, bank: BankData) -> Iterator[tuple[str, list[str], datetime
                 Tags=tags,
             )
         )
-    yield prefix, names, before
+    return prefix, names, before
 
 
 @pytest.mark.slow
 def test_ten_jobs_at_once_all_finish(sm: Any, ten_jobs: tuple[str, list[str], datetime]) -> None:
-    prefix, names, _ = ten_jobs
-    waiting = [
-        sm.describe_training_job(TrainingJobName=name)["SecondaryStatus"] for name in names
-    ]
+    _, names, _ = ten_jobs
+    waiting = [sm.describe_training_job(TrainingJobName=name)["SecondaryStatus"] for name in names]
     done = wait_for_jobs(sm, names, timeout=120)
     assert {d["TrainingJobStatus"] for d in done.values()} == {"Completed"}, {
         n: d.get("FailureReason") for n, d in done.items()
@@ -275,9 +270,10 @@ def test_list_training_jobs_filters_sorts_and_pages(
     descending = [
         s["TrainingJobName"]
         for page in paginator.paginate(
-            NameContains=prefix, SortBy="Name", SortOrder="Descending", PaginationConfig={
-                "PageSize": 4
-            }
+            NameContains=prefix,
+            SortBy="Name",
+            SortOrder="Descending",
+            PaginationConfig={"PageSize": 4},
         )
         for s in page["TrainingJobSummaries"]
     ]
@@ -288,11 +284,14 @@ def test_list_training_jobs_filters_sorts_and_pages(
     ]
     completed = sm.list_training_jobs(NameContains=prefix, StatusEquals="Completed")
     assert len(completed["TrainingJobSummaries"]) == 10
-    assert len(
-        sm.list_training_jobs(NameContains=prefix, CreationTimeAfter=before)[
-            "TrainingJobSummaries"
-        ]
-    ) == 10
+    assert (
+        len(
+            sm.list_training_jobs(NameContains=prefix, CreationTimeAfter=before)[
+                "TrainingJobSummaries"
+            ]
+        )
+        == 10
+    )
     assert not sm.list_training_jobs(NameContains=prefix, CreationTimeBefore=before)[
         "TrainingJobSummaries"
     ]
@@ -316,4 +315,3 @@ def test_describe_unknown_job(sm: Any) -> None:
         sm.describe_training_job(TrainingJobName=unique("never-created"))
     assert caught.value.response["Error"]["Code"] == "ValidationException"
     assert "Requested resource not found" in caught.value.response["Error"]["Message"]
-

@@ -13,8 +13,12 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-BANK_CSV = Path(__file__).resolve().parents[3] / "shared" / "data" / "bank-additional" / (
-    "bank-additional.csv"
+BANK_CSV = (
+    Path(__file__).resolve().parents[3]
+    / "shared"
+    / "data"
+    / "bank-additional"
+    / ("bank-additional.csv")
 )
 FloatArray = npt.NDArray[np.float64]
 

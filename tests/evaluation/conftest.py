@@ -81,8 +81,12 @@ def bank_regression(tmp_path_factory: pytest.TempPathFactory) -> TrainedModel:
     folder = tmp_path_factory.mktemp("bank-regression")
     split = _relabelled(bank_split(), "age", lambda age: age)
     booster = train(split, {"objective": "reg:squarederror"})
-    return TrainedModel(booster, split, write_csv(folder / "test.csv", split.test),
-                        package(folder, booster, pickled=True))
+    return TrainedModel(
+        booster,
+        split,
+        write_csv(folder / "test.csv", split.test),
+        package(folder, booster, pickled=True),
+    )
 
 
 @pytest.fixture(scope="session")
@@ -91,5 +95,6 @@ def bank_softprob(tmp_path_factory: pytest.TempPathFactory) -> TrainedModel:
     folder = tmp_path_factory.mktemp("bank-softprob")
     split = _relabelled(bank_split(), "campaign", lambda c: np.minimum(c, 3) - 1)
     booster = train(split, {"objective": "multi:softprob", "num_class": 3}, rounds=10)
-    return TrainedModel(booster, split, write_csv(folder / "test.csv", split.test),
-                        package(folder, booster))
+    return TrainedModel(
+        booster, split, write_csv(folder / "test.csv", split.test), package(folder, booster)
+    )

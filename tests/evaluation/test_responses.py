@@ -138,6 +138,12 @@ def test_batch_output_joined_with_its_input(with_label: bool) -> None:
     assert parse_batch_output("\n".join(lines), LABELS, FEATURES).tolist() == SCORES
 
 
+def test_batch_output_filtered_to_label_and_prediction() -> None:
+    """OutputFilter `$[0,-1]` on a whole-input join leaves `label,prediction` lines."""
+    lines = [f"{int(label)},{score}" for label, score in zip(LABELS, SCORES, strict=True)]
+    assert parse_batch_output("\n".join(lines), LABELS, FEATURES).tolist() == SCORES
+
+
 def test_batch_output_of_softprob_joined_with_its_input() -> None:
     vectors = [[0.1, 0.2, 0.7], [0.5, 0.25, 0.25], [0.0, 1.0, 0.0], [0.3, 0.3, 0.4]]
     lines = [f"{_input_line(row)},{vector}" for row, vector in zip(FEATURES, vectors, strict=True)]

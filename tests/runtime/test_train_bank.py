@@ -24,6 +24,8 @@ TUTORIAL = {
     "objective": "binary:logistic",
     "num_round": "30",
 }
+pytestmark = pytest.mark.filterwarnings("ignore:.*Unknown file format")
+
 IN_PROCESS_PARAMS = {
     "max_depth": 5,
     "eta": 0.2,

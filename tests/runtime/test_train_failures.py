@@ -180,3 +180,13 @@ def test_a_previous_failure_file_is_cleared(tmp_path: Path) -> None:
     assert run_in_process(job) == 0
     assert job.failure == ""
     assert json.loads((job.root / "input/config/hyperparameters.json").read_text()) == BINARY
+
+
+def test_validation_with_other_columns(tmp_path: Path) -> None:
+    job = make_job(tmp_path, BINARY, {"train": "text/csv", "validation": "text/csv"})
+    write_csv(job.channel("train") / "data.csv", synthetic())
+    write_csv(job.channel("validation") / "data.csv", synthetic()[:, :3])
+    assert failed(job) == (
+        "ClientError: The validation data has 2 features but the training data has 3; "
+        "both channels need the same columns"
+    )

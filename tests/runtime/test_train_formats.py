@@ -159,3 +159,33 @@ def test_container_metrics_in_the_round_line(
         "validation-accuracy",
         "validation-f1",
     ]
+
+
+def test_early_stopping_before_1_3_uses_the_last_metric(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    hyperparameters = {
+        **PARAMS,
+        "num_round": "200",
+        "eta": "1",
+        "max_depth": "6",
+        "early_stopping_rounds": "3",
+        "eval_metric": "error,auc",
+    }
+    job = make_job(tmp_path, hyperparameters, {"train": "text/csv", "validation": "text/csv"})
+    write_csv(job.channel("train") / "data.csv", synthetic(150))
+    write_csv(job.channel("validation") / "data.csv", synthetic(80, seed=11))
+    assert run_in_process(job, "1.2-2") == 0
+    lines = capsys.readouterr().out.splitlines()
+    auc = [float(line.rsplit("validation-auc:", 1)[1]) for line in lines]
+    best = int(np.argmax(auc))
+    assert len(lines) == best + 1 + 3
+    assert load_booster(job.model_file).num_boosted_rounds() == best + 1
+
+
+def test_fast_file_mode_reads_files(tmp_path: Path) -> None:
+    job = make_job(tmp_path, PARAMS)
+    config = job.root / "input/config/inputdataconfig.json"
+    config.write_text(config.read_text().replace('"File"', '"FastFile"'))
+    write_csv(job.channel("train") / "data.csv", synthetic(50))
+    assert run_in_process(job) == 0

@@ -31,6 +31,7 @@ from tsukuru.protocol.errors import ServiceError
 from tsukuru.protocol.wire import FilePayload, Headers, WireRequest
 from tsukuru.services.s3 import S3Service
 from tsukuru.services.s3_errors import translate_s3_error
+from tsukuru.services.s3_objects import INLINE_BODY_LIMIT
 from tsukuru.store.memory import MemoryMetadata
 
 ACCOUNT = "123456789012"
@@ -241,14 +242,22 @@ def test_put_get_head_round_trip(s3: S3) -> None:
     assert {k: v for k, v in got.items() if k != "Body"} == head
 
 
-def test_get_streams_from_disk_when_it_can(s3: S3) -> None:
-    s3("PutObject", Bucket="data", Key="k", Body=b"0123456789")
-    got = s3("GetObject", Bucket="data", Key="k")
+def test_get_streams_big_objects_from_disk_when_it_can(s3: S3) -> None:
+    big = os.urandom(INLINE_BODY_LIMIT + 10)
+    s3("PutObject", Bucket="data", Key="big", Body=big)
+    whole = s3("GetObject", Bucket="data", Key="big")
+    ranged = s3("GetObject", Bucket="data", Key="big", Range="bytes=5-")
     if isinstance(s3.objects.blobs, FilesystemBlobStore):
-        assert isinstance(got["Body"], FilePayload)
-        assert (got["Body"].offset, got["Body"].length) == (0, 10)
+        assert isinstance(whole["Body"], FilePayload)
+        assert (whole["Body"].offset, whole["Body"].length) == (0, len(big))
+        assert isinstance(ranged["Body"], FilePayload)
+        assert (ranged["Body"].offset, ranged["Body"].length) == (5, len(big) - 5)
     else:
-        assert got["Body"] == b"0123456789"
+        assert (whole["Body"], ranged["Body"]) == (big, big[5:])
+    # Small bodies are cheaper to read at once than to stream.
+    s3("PutObject", Bucket="data", Key="k", Body=b"0123456789")
+    assert s3("GetObject", Bucket="data", Key="k")["Body"] == b"0123456789"
+    assert s3("GetObject", Bucket="data", Key="big", Range="bytes=0-9")["Body"] == big[:10]
     empty = s3("PutObject", Bucket="data", Key="empty", Body=b"")
     assert empty["ETag"] == f'"{hashlib.md5(b"").hexdigest()}"'
     assert s3("GetObject", Bucket="data", Key="empty")["Body"] == b""

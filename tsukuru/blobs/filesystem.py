@@ -117,12 +117,17 @@ class FilesystemBlobStore:
         return BlobInfo(blob_id=blob_id, size=size, md5_hex=digest.hexdigest())
 
     def _ensure_parent(self, final: Path) -> None:
+        """Create the fan-out directories a blob goes into, syncing only the entries that are new
+        (each fsync costs milliseconds, and the first level soon exists for good)."""
         parent = final.parent
         if parent.is_dir():
             return
-        parent.mkdir(parents=True, exist_ok=True)
-        _fsync_directory(parent.parent)
-        _fsync_directory(parent.parent.parent)
+        grandparent = parent.parent
+        if not grandparent.is_dir():
+            grandparent.mkdir(exist_ok=True)
+            _fsync_directory(grandparent.parent)
+        parent.mkdir(exist_ok=True)
+        _fsync_directory(grandparent)
 
     # ------------------------------------------------------------------ reading
 

@@ -20,6 +20,7 @@ from typing import Any
 from tsukuru.domain.clock import Clock
 from tsukuru.domain.endpoint_routing import Route, RoutingTable
 from tsukuru.domain.errors import AlreadyExists, Invalid, NotFound
+from tsukuru.domain.ledger_usage import EndpointMeter
 from tsukuru.domain.model_artifacts import ArtifactError, fetch_model
 from tsukuru.domain.models import DefinitionService, model_data_location, primary_container
 from tsukuru.domain.ports import Deployment, DeploymentFailed, ModelHost, Record, ResourceStore
@@ -48,6 +49,7 @@ class EndpointService:
         clock: Clock,
         root: Path,
         add_tags: Callable[[str, dict[str, str]], None],
+        meter: EndpointMeter | None = None,
     ) -> None:
         self._store = store
         self._definitions = definitions
@@ -57,6 +59,7 @@ class EndpointService:
         self._clock = clock
         self._root = root
         self._add_tags = add_tags
+        self._meter = meter  # the cost ledger's usage intervals
         self._threads: set[threading.Thread] = set()
         self._lock = threading.Lock()
 
@@ -150,6 +153,8 @@ class EndpointService:
         for route in self._routes.remove(scope, name):
             self._host.undeploy(route.deployment_id)
         self._store.delete(KIND, scope, name)
+        if self._meter is not None:
+            self._meter.endpoint_deleted(scope, name)
         shutil.rmtree(self._endpoint_dir(scope, name), ignore_errors=True)
 
     def recover(self) -> int:
@@ -224,10 +229,13 @@ class EndpointService:
             return "InService"
 
         try:
-            self._mutate(scope, name, in_service)
+            record = self._mutate(scope, name, in_service)
         except (NotFound, Invalid):  # deleted while deploying
             for route in self._routes.remove(scope, name):
                 self._host.undeploy(route.deployment_id)
+            return
+        if self._meter is not None:
+            self._meter.endpoint_serving(record)
 
     def _prepare(self, scope: Scope, name: str, variant: Doc, generation: int) -> Deployment:
         model = self._definitions.get_model(scope, variant["ModelName"])

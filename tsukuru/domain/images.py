@@ -10,8 +10,12 @@ The metric definitions are the ones SageMaker attaches to the first-party image 
 FinalMetricDataList and tuning): `train:<m>` and `validation:<m>` for every metric the version
 computes, matched against CloudWatch's rendering of the per-round line (TAB shown as `#011`).
 
-Framework images (script mode: sagemaker-scikit-learn, ...) are not supported yet; they plug in
-through `FRAMEWORK_RESOLVERS` without touching the built-in table.
+Framework images (script mode) run the user's own code instead of an algorithm: the
+scikit-learn, PyTorch and TensorFlow training and inference repositories resolve to a framework
+named after the Python package that must be importable where the job runs (sklearn, pytorch,
+tensorflow). `sagemaker-xgboost:<v>` stays the built-in algorithm; the runtime switches it to
+framework mode when the job names an entry point (`sagemaker_program`), as the container does.
+Framework resolvers plug in through `FRAMEWORK_RESOLVERS` without touching the built-in table.
 """
 
 from __future__ import annotations
@@ -122,6 +126,20 @@ class ImageName:
 # Each returns an ImageSpec for images it recognises and None otherwise.
 FRAMEWORK_RESOLVERS: list[Callable[[ImageName], ImageSpec | None]] = []
 
+# ECR repository → framework, for SageMaker's script-mode images (current and legacy names).
+FRAMEWORK_REPOSITORIES = {
+    "sagemaker-scikit-learn": "sklearn",
+    "pytorch-training": "pytorch",
+    "pytorch-inference": "pytorch",
+    "sagemaker-pytorch": "pytorch",
+    "tensorflow-training": "tensorflow",
+    "tensorflow-inference": "tensorflow",
+    "sagemaker-tensorflow-scriptmode": "tensorflow",
+    "sagemaker-tensorflow-serving": "tensorflow",
+}
+# `1.2-1-cpu-py3` → 1.2-1, `2.1.0-gpu-py310-cu121-ubuntu20.04-sagemaker` → 2.1.0, `2.13-cpu` → 2.13
+_FRAMEWORK_TAG = re.compile(r"^([0-9]+(?:\.[0-9]+){0,2}(?:-[0-9]+)?)(?:-(?:cpu|gpu)\b.*)?$")
+
 
 def parse_image_uri(uri: str) -> ImageName:
     """`[registry/]repository[:tag][@digest]`; the registry is the first part if it has a dot."""
@@ -202,13 +220,41 @@ def _xgboost_spec(uri: str, version: str) -> ImageSpec:
     )
 
 
+def framework_image(name: ImageName) -> ImageSpec | None:
+    """SageMaker's scikit-learn / PyTorch / TensorFlow images from any region's ECR account."""
+    if name.registry is not None and not _ECR_HOST.match(name.registry):
+        return None
+    framework = FRAMEWORK_REPOSITORIES.get(name.repository)
+    if framework is None:
+        return None
+    match = _FRAMEWORK_TAG.match(name.tag or "")
+    if match is None:
+        raise Invalid(
+            f"The {name.repository} image tag '{name.tag}' in {name.uri} does not name a "
+            "framework version: use the URI sagemaker.image_uris.retrieve returns, such as "
+            f"{name.repository}:<version>-cpu-py3 (the framework's own version comes from the "
+            "package installed where tsukuru runs)."
+        )
+    return ImageSpec(
+        image_uri=name.uri,
+        algorithm=framework,
+        version=match.group(1),
+        legacy=False,
+        kind="framework",
+    )
+
+
+FRAMEWORK_RESOLVERS.append(framework_image)
+
+
 def _unsupported_message(name: ImageName, purpose: str) -> str:
     return (
         f"The {purpose} image {name.uri} is not supported. Supported images are SageMaker's "
         "built-in XGBoost from any region's ECR account: <account>.dkr.ecr.<region>.amazonaws.com"
         "/xgboost:latest (or :1, the legacy algorithm) and .../sagemaker-xgboost:<version> for "
         f"versions {', '.join(XGBOOST_VERSIONS)} (as returned by sagemaker.image_uris.retrieve"
-        '("xgboost", region, version)). To train your own code, use script mode (an estimator '
-        "with entry_point=...); framework images such as sagemaker-scikit-learn are not "
-        "supported yet."
+        '("xgboost", region, version)), and the script-mode framework images '
+        f"{', '.join(sorted(FRAMEWORK_REPOSITORIES))}:<version>. To train your own code, use "
+        "script mode: a framework estimator (SKLearn, XGBoost, PyTorch, TensorFlow) with "
+        "entry_point=..."
     )

@@ -50,9 +50,13 @@ def fetch_model(data: TrainingData, uri: str, compressed: bool, dest: Path) -> N
         with tarfile.open(archive, "r:*") as tar:
             tar.extractall(dest, filter="data")
     except (tarfile.TarError, OSError, EOFError) as exc:
+        # tarfile explains a file no method could open over several lines: a FailureReason
+        # is shown on one line, so only a one-line detail is kept
+        detail = str(exc).strip()
+        detail = f" ({detail})" if detail and "\n" not in detail else ""
         raise ArtifactError(
             f"Failed to extract model data archive from {uri}: the file is not a valid "
-            f"tar.gz archive ({exc})"
+            f"tar.gz archive{detail}; package the model with `tar -czf model.tar.gz <files>`"
         ) from exc
     finally:
         archive.unlink(missing_ok=True)

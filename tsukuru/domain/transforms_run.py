@@ -145,6 +145,8 @@ class TransformRunner:
             except JobFailure as exc:
                 self._end(run, "Failed", str(exc))
                 return
+            finally:
+                tree.discard_outputs()
             if run.stop.is_set():
                 self._end(run, "Stopped", None)
             elif code != 0:

@@ -129,6 +129,11 @@ class TransformTree:
                 written.append(f"s3://{bucket}/{key}")
         return written
 
+    def discard_outputs(self) -> None:
+        """Drop the local copies of the outputs once uploaded (the object store has them)."""
+        for folder in (self.output_data, self.output / "partial"):
+            shutil.rmtree(folder, ignore_errors=True)
+
     def failure_reason(self, exit_code: int) -> str:
         failure = self.output / "failure"
         if failure.is_file():

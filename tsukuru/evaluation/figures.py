@@ -183,21 +183,26 @@ def predicted_vs_actual_figure(y_true: FloatArray, predicted: FloatArray) -> byt
 
 def residuals_figure(y_true: FloatArray, predicted: FloatArray) -> bytes:
     actual, guess = _sample(y_true, predicted)
-    residuals = actual - guess
-    figure = _figure(9.6, 4.2)
-    scatter, histogram = figure.subplots(1, 2, width_ratios=[3, 2])
-    scatter.scatter(guess, residuals, s=8, alpha=0.35, color=BLUE, edgecolors="none")
-    scatter.axhline(0.0, color=GREY, linestyle="--")
-    scatter.set_xlabel("Predicted")
-    scatter.set_ylabel("Residual (actual - predicted)")
-    scatter.set_title("Residuals vs predicted")
-    histogram.hist(y_true - predicted, bins=40, color=BLUE, alpha=0.8)
-    histogram.axvline(0.0, color=GREY, linestyle="--")
-    histogram.set_xlabel("Residual")
-    histogram.set_ylabel("Rows")
-    histogram.set_title("Residual distribution")
-    for axes in (scatter, histogram):
-        _tidy(axes)
+    figure = _figure()
+    axes = figure.add_subplot()
+    axes.scatter(guess, actual - guess, s=8, alpha=0.35, color=BLUE, edgecolors="none")
+    axes.axhline(0.0, color=GREY, linestyle="--")
+    axes.set_xlabel("Predicted")
+    axes.set_ylabel("Residual (actual - predicted)")
+    axes.set_title("Residuals vs predicted")
+    _tidy(axes)
+    return _png(figure)
+
+
+def residual_histogram_figure(y_true: FloatArray, predicted: FloatArray) -> bytes:
+    figure = _figure()
+    axes = figure.add_subplot()
+    axes.hist(y_true - predicted, bins=40, color=BLUE, alpha=0.8)
+    axes.axvline(0.0, color=GREY, linestyle="--")
+    axes.set_xlabel("Residual (actual - predicted)")
+    axes.set_ylabel("Rows")
+    axes.set_title("Residual distribution")
+    _tidy(axes)
     return _png(figure)
 
 
@@ -216,10 +221,11 @@ def per_class_figure(report: MulticlassReport) -> bytes:
     ):
         axes.bar(positions + (offset - 1) * width, values, width, label=name, color=colour)
     axes.set_xticks(positions, labels)
-    axes.set(ylim=(0, 1.05))
+    axes.set(ylim=(0, 1.15))
+    axes.set_yticks([0, 0.2, 0.4, 0.6, 0.8, 1.0])
     axes.set_xlabel("Class")
     axes.set_title("Per-class precision, recall and F1")
-    axes.legend(fontsize=9, ncols=3, loc="lower right")
+    axes.legend(fontsize=9, ncols=3, loc="upper center", frameon=False)
     _tidy(axes)
     return _png(figure)
 
@@ -228,10 +234,9 @@ def figures_for(result: EvaluationResult) -> dict[str, bytes]:
     """File name → PNG bytes for every figure of this evaluation, in reading order."""
     metrics: Any = result.metrics
     if isinstance(metrics, BinaryReport):
+        title = f"Confusion matrix (threshold {metrics.threshold:.3g})"
         figures = {
-            "confusion_matrix.png": confusion_figure(
-                metrics.confusion_matrix, ["0", "1"], f"Confusion matrix (threshold {metrics.threshold:.3g})"
-            ),
+            "confusion_matrix.png": confusion_figure(metrics.confusion_matrix, ["0", "1"], title),
             "score_histogram.png": score_histogram_figure(
                 result.y_true, result.predictions, metrics.threshold
             ),
@@ -249,6 +254,7 @@ def figures_for(result: EvaluationResult) -> dict[str, bytes]:
                 result.y_true, result.predictions
             ),
             "residuals.png": residuals_figure(result.y_true, result.predictions),
+            "residual_histogram.png": residual_histogram_figure(result.y_true, result.predictions),
         }
     report: MulticlassReport = metrics
     return {

@@ -18,7 +18,7 @@ import jinja2
 
 from tsukuru.evaluation.aws import AwsOptions, S3Uri, make_client, parse_s3_uri
 from tsukuru.evaluation.figures import figures_for
-from tsukuru.evaluation.metrics import MulticlassReport
+from tsukuru.evaluation.metrics import Kind, MulticlassReport
 from tsukuru.evaluation.result import EvaluationResult
 from tsukuru.evaluation.summary import data_rows, format_number, metric_rows
 
@@ -39,8 +39,10 @@ _CAPTIONS = {
     "is the threshold.",
     "predicted_vs_actual.png": "Each row's prediction against its label; points on the dashed "
     "line are exact.",
-    "residuals.png": "Residuals (label minus prediction): a pattern against the prediction, or "
-    "a skewed histogram, shows a systematic error.",
+    "residuals.png": "Residuals (label minus prediction) against the prediction: a trend or a "
+    "funnel shape shows a systematic error.",
+    "residual_histogram.png": "How the residuals are distributed: centred on zero and "
+    "symmetric is what an unbiased model gives.",
     "per_class_metrics.png": "Precision, recall and F1 of each class.",
 }
 
@@ -107,6 +109,7 @@ def render_html(result: EvaluationResult, figures: dict[str, bytes]) -> str:
         per_class=per_class,
         notes=result.notes,
         figures=embedded,
+        binary=result.kind is Kind.BINARY,
     )
 
 

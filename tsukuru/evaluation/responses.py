@@ -171,11 +171,16 @@ def _input_fields(line: str) -> tuple[list[str], bool]:
 
 
 def _joined_prefix_width(lines: list[str], labels: FloatArray, features: FloatArray) -> int | None:
-    """How many leading fields of each line repeat the input (features, or label + features)."""
+    """How many leading fields of each line repeat the input.
+
+    Tried in turn: the features (input filtered to the features, then joined), the label and
+    the features (the whole input joined), the label alone (an OutputFilter like `$[0,-1]`).
+    """
     sample = min(_COMPARED_ROWS, len(lines))
     heads = [_input_fields(line) for line in lines[:sample]]
-    for with_label in (False, True):
-        width = int(features.shape[1]) + int(with_label)
+    columns = int(features.shape[1])
+    for with_label, with_features in ((False, True), (True, True), (True, False)):
+        width = columns * int(with_features) + int(with_label)
         if any(len(fields) < width + (0 if bracketed else 1) for fields, bracketed in heads):
             continue
         try:
@@ -184,9 +189,10 @@ def _joined_prefix_width(lines: list[str], labels: FloatArray, features: FloatAr
             )
         except ValueError:
             continue
-        expected = features[:sample]
-        if with_label:
-            expected = np.column_stack([labels[:sample], expected])
+        parts = ([labels[:sample]] if with_label else []) + (
+            [features[:sample]] if with_features else []
+        )
+        expected = np.column_stack(parts)
         if np.allclose(leading, expected, rtol=1e-6, atol=1e-9, equal_nan=True):
             return width
     return None
@@ -232,7 +238,7 @@ def parse_batch_output(
         return _stack(
             [record_value(json.loads(line)[_JOINED_OUTPUT]) for line in lines], expected, text
         )
-    if len(lines) == expected and features.shape[1] > 0:
+    if len(lines) == expected:
         prefix = _joined_prefix_width(lines, labels, features)
         if prefix is not None:
             return _stack([_joined_output(line, prefix) for line in lines], expected, text)

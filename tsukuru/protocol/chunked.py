@@ -9,32 +9,55 @@ PutObject/UploadPart bodies as
 with `X-Amz-Decoded-Content-Length` announcing the real size and the checksum
 (`x-amz-checksum-crc32`, ...) in the trailer. The gateway decodes this before parsing, so the
 parser and handlers only ever see the object bytes and ordinary headers.
+
+A body is aws-chunked when `Content-Encoding` says so or when `X-Amz-Content-SHA256` announces a
+`STREAMING-*` payload (S3 accepts both). Whoever authenticated the request may pass a
+`ChunkCheck`, which sees every chunk with its `chunk-signature` and the trailer lines as they are
+decoded (`tsukuru.protocol.sigv4_chunks` verifies the signature chain); the decoder itself
+judges only the framing.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
+from typing import Protocol
 
 from tsukuru.protocol.errors import ServiceError
 from tsukuru.protocol.wire import Headers, WireRequest
 
 CRLF = b"\r\n"
 AWS_CHUNKED = "aws-chunked"
+STREAMING_PREFIX = "STREAMING-"
+SIGNATURE_EXTENSION = "chunk-signature="
+TRAILER_SIGNATURE = "x-amz-trailer-signature"
+
+
+class ChunkCheck(Protocol):
+    """Sees an aws-chunked body as it is decoded; raises to reject it."""
+
+    def chunk(self, data: bytes, signature: str | None) -> None:
+        """One chunk (the final empty one included) and its `chunk-signature`, if any."""
+
+    def trailer(self, lines: Sequence[tuple[str, str]]) -> None:
+        """The trailer lines (name, value) as sent, `x-amz-trailer-signature` included."""
 
 
 def is_aws_chunked(req: WireRequest) -> bool:
     encodings = req.headers.get("Content-Encoding", "")
-    return AWS_CHUNKED in (token.strip().lower() for token in encodings.split(","))
+    if AWS_CHUNKED in (token.strip().lower() for token in encodings.split(",")):
+        return True
+    return req.headers.get("X-Amz-Content-SHA256", "").startswith(STREAMING_PREFIX)
 
 
-def decode_aws_chunked(req: WireRequest) -> WireRequest:
+def decode_aws_chunked(req: WireRequest, check: ChunkCheck | None = None) -> WireRequest:
     """The same request with the chunk framing removed and the trailers merged into headers.
 
     Requests without aws-chunked encoding are returned unchanged.
     """
     if not is_aws_chunked(req):
         return req
-    body, trailers = decode_chunks(req.body)
+    body, trailers = decode_chunks(req.body, check)
     declared = req.headers.get("X-Amz-Decoded-Content-Length")
     if declared is not None:
         if not declared.strip().isdigit():
@@ -53,45 +76,63 @@ def decode_aws_chunked(req: WireRequest) -> WireRequest:
         elif lowered != "content-length":
             headers[name] = value
     headers["Content-Length"] = str(len(body))
-    headers.update(trailers)
+    headers.update((k, v) for k, v in trailers if k.lower() != TRAILER_SIGNATURE)
     return replace(req, body=body, headers=Headers(headers))
 
 
-def decode_chunks(framed: bytes) -> tuple[bytes, dict[str, str]]:
-    """(decoded body, trailing headers) of an aws-chunked body; IncompleteBody if malformed."""
+def decode_chunks(
+    framed: bytes, check: ChunkCheck | None = None
+) -> tuple[bytes, list[tuple[str, str]]]:
+    """(decoded body, trailing header lines) of an aws-chunked body; IncompleteBody if
+    malformed, or whatever `check` raises."""
     parts: list[bytes] = []
     position = 0
     while True:
         line_end = framed.find(CRLF, position)
         if line_end < 0:
             raise _incomplete("a chunk header is not terminated by CRLF")
-        size = _chunk_size(framed[position:line_end])
+        size, signature = _chunk_header(framed[position:line_end])
         position = line_end + 2
         if size == 0:
+            if check is not None:
+                check.chunk(b"", signature)
             break
         data_end = position + size
         if data_end + 2 > len(framed):
             raise _incomplete(f"a chunk announces {size} bytes but the body ends early")
         if framed[data_end : data_end + 2] != CRLF:
             raise _incomplete("a chunk's data is not followed by CRLF")
-        parts.append(framed[position:data_end])
+        data = framed[position:data_end]
+        if check is not None:
+            check.chunk(data, signature)
+        parts.append(data)
         position = data_end + 2
-    return b"".join(parts), _trailers(framed[position:])
+    trailers = _trailers(framed[position:])
+    if check is not None:
+        check.trailer(trailers)
+    return b"".join(parts), trailers
 
 
-def _chunk_size(header: bytes) -> int:
-    size_text = header.split(b";", 1)[0].strip()
+def _chunk_header(header: bytes) -> tuple[int, str | None]:
+    """(size, chunk-signature or None) of `<hex size>[;name=value...]`."""
+    size_text, _, extensions = header.partition(b";")
+    size_text = size_text.strip()
     try:
         size = int(size_text, 16)
     except ValueError:
         raise _invalid(f"bad chunk size {size_text[:20]!r}") from None
     if size < 0:
         raise _invalid("negative chunk size")
-    return size
+    signature = None
+    for extension in extensions.split(b";"):
+        text = extension.strip().decode("ascii", "replace")
+        if text.startswith(SIGNATURE_EXTENSION):
+            signature = text[len(SIGNATURE_EXTENSION) :]
+    return size, signature
 
 
-def _trailers(rest: bytes) -> dict[str, str]:
-    trailers: dict[str, str] = {}
+def _trailers(rest: bytes) -> list[tuple[str, str]]:
+    trailers: list[tuple[str, str]] = []
     for raw_line in rest.split(CRLF):
         line = raw_line.strip()
         if not line:
@@ -100,7 +141,7 @@ def _trailers(rest: bytes) -> dict[str, str]:
         if not sep or not name.strip():
             raise _invalid(f"bad trailer line {line[:60]!r}")
         try:
-            trailers[name.strip().decode("ascii")] = value.strip().decode("ascii")
+            trailers.append((name.strip().decode("ascii"), value.strip().decode("ascii")))
         except UnicodeDecodeError:
             raise _invalid("trailer lines must be ASCII") from None
     return trailers

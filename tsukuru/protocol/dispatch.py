@@ -1,7 +1,11 @@
 """One request through the whole wire pipeline, and the only place wire errors are caught.
 
-    parse SigV4 → route to a service → decode aws-chunked → resolve the operation → parse the
-    parameters → call the handler → serialize the output (or the error)
+    parse SigV4 → route to a service → authenticate → decode aws-chunked (checking chunk
+    signatures) → resolve the operation → parse the parameters → call the handler → serialize
+    the output (or the error)
+
+Authentication (`tsukuru.protocol.auth`) is optional: without an `authenticate` step any
+signature passes (`tsukuru up --auth off`).
 
 Handlers see only `(RequestContext, params)` and return a dict or a `Reply`. Whatever goes
 wrong comes back in the caller's protocol: a `ServiceError` as itself, a domain exception as
@@ -21,6 +25,7 @@ from typing import Any, cast
 import anyio.to_thread
 from botocore.model import OperationModel
 
+from tsukuru.protocol.auth import Authenticate
 from tsukuru.protocol.chunked import decode_aws_chunked
 from tsukuru.protocol.context import Handler, HandlerResult, Handlers, Reply, RequestContext
 from tsukuru.protocol.errors import ServiceError, not_implemented
@@ -32,6 +37,7 @@ from tsukuru.protocol.specs import service_model
 from tsukuru.protocol.wire import WireRequest, WireResponse
 
 Identify = Callable[[SigV4Credential | None], tuple[str, str]]
+INLINE_BODY_LIMIT = 256 * 1024
 TranslateError = Callable[[Exception], ServiceError | None]
 
 
@@ -42,11 +48,13 @@ class Dispatcher:
         identify: Identify,
         translate_error: TranslateError,
         logger: logging.Logger,
+        authenticate: Authenticate | None = None,
     ) -> None:
         self._handlers = handlers
         self._identify = identify
         self._translate_error = translate_error
         self._log = logger
+        self._authenticate = authenticate
 
     async def handle(self, req: WireRequest) -> WireResponse:
         request_id = str(uuid.uuid4())
@@ -73,7 +81,10 @@ class Dispatcher:
         cred = parse_sigv4(req)
         state.service = route(req, cred)
         model = service_model(state.service)
-        req = decode_aws_chunked(req)
+        if len(req.body) > INLINE_BODY_LIMIT:  # hashing megabytes would stall the event loop
+            req = await anyio.to_thread.run_sync(self._admit, req, cred, state.service)
+        else:
+            req = self._admit(req, cred, state.service)
         state.operation = op = resolve_operation(model, req)
         params = parse_request(model, op, req)
         handler = self._handlers.get(state.service, {}).get(op.name)
@@ -101,6 +112,14 @@ class Dispatcher:
                 extra_headers=result.headers,
             )
         return serialize_response(model, op, result, request_id=request_id, method=req.method)
+
+    def _admit(self, req: WireRequest, cred: SigV4Credential | None, service: str) -> WireRequest:
+        """Authenticate (when enabled), then strip aws-chunked framing, checking chunk
+        signatures on the way."""
+        chunk_check = None
+        if self._authenticate is not None:
+            chunk_check = self._authenticate(req, cred, service)
+        return decode_aws_chunked(req, chunk_check)
 
     def _translate(self, exc: Exception, state: _Progress) -> ServiceError | None:
         try:

@@ -43,9 +43,9 @@ class RestRoute:
             return None
         return {name: unquote(found.group(i + 1)) for i, name in enumerate(self.labels)}
 
-    def specificity(self, req: WireRequest) -> int | None:
-        """How many distinguishing marks the request carries; None if one is missing."""
-        query = req.query_dict
+    def specificity(self, req: WireRequest, query: dict[str, str]) -> int | None:
+        """How many distinguishing marks the request (whose query is `query`) carries; None if
+        one is missing."""
         for key, value in self.query_markers:
             if key not in query or (value is not None and query[key] != value):
                 return None
@@ -103,6 +103,14 @@ def routes_for(service: str) -> tuple[RestRoute, ...]:
     return tuple(compile_route(model.operation_model(name)) for name in model.operation_names)
 
 
+@cache
+def _routes_by_method(service: str) -> dict[str, tuple[RestRoute, ...]]:
+    by_method: dict[str, list[RestRoute]] = {}
+    for route in routes_for(service):
+        by_method.setdefault(route.method, []).append(route)
+    return {method: tuple(routes) for method, routes in by_method.items()}
+
+
 @dataclass(frozen=True)
 class RouteMatch:
     operation: str
@@ -111,17 +119,15 @@ class RouteMatch:
 
 def match_route(service: str, req: WireRequest) -> RouteMatch | None:
     """The most specific route for the request, or None."""
-    method = req.method.upper()
     best: tuple[int, bool, str] | None = None
     best_labels: dict[str, str] = {}
-    for route in routes_for(service):
-        if route.method != method:
+    query = req.query_dict
+    for route in _routes_by_method(service).get(req.method.upper(), ()):
+        score = route.specificity(req, query)  # cheap, and rules most routes out
+        if score is None:
             continue
         labels = route.match_path(req.raw_path)
         if labels is None:
-            continue
-        score = route.specificity(req)
-        if score is None:
             continue
         rank = (score, not route.deprecated, route.operation)
         if best is None or _outranks(rank, best):

@@ -2,7 +2,8 @@
 
 The platform prepares a SageMaker-style tree, points TSUKURU_JOB_ROOT at it, names the
 algorithm (TSUKURU_ALGORITHM, TSUKURU_ALGORITHM_VERSION) and starts this module. It exports
-the `SM_*` environment, runs the algorithm and reports the outcome the way SageMaker's
+the `SM_*` environment, runs the algorithm — or, for framework images and XGBoost given an
+entry point, the user's script (script_mode.py) — and reports the outcome the way SageMaker's
 training toolkit does:
 
 * success: `output/success`, exit code 0;
@@ -16,6 +17,7 @@ training toolkit does:
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 import os
 import signal
@@ -24,11 +26,13 @@ import threading
 import traceback
 from collections.abc import Mapping
 
-from tsukuru.runtime.algorithms import load_algorithm
+from tsukuru.runtime import script_mode
+from tsukuru.runtime.algorithms import TrainFunction, load_algorithm
 from tsukuru.runtime.algorithms.context import JobContext, Phase, StopSignal
 from tsukuru.runtime.algorithms.errors import AlgorithmError, TrainingError
 from tsukuru.runtime.env import training_environment
 from tsukuru.runtime.layout import JobLayout
+from tsukuru.runtime.script_mode_failure import UserScriptError
 
 EXIT_SUCCESS = 0
 EXIT_FAILURE = 1
@@ -60,7 +64,11 @@ def run(
         num_gpus = _count(environ.get("TSUKURU_NUM_GPUS"), 0)
         if export_environment:
             os.environ.update(training_environment(layout, num_cpus=num_cpus, num_gpus=num_gpus))
-        train = load_algorithm(algorithm)
+        train: TrainFunction
+        if script_mode.wants_script_mode(algorithm, layout):
+            train = functools.partial(script_mode.train, framework=algorithm)
+        else:
+            train = load_algorithm(algorithm)
         context = JobContext(layout, version, num_cpus, num_gpus, stop or StopSignal())
         stopped = train(context)
     except TrainingError as exc:
@@ -83,7 +91,8 @@ def _count(text: str | None, default: int) -> int:
 
 
 def _fail(layout: JobLayout, error: TrainingError) -> int:
-    traceback.print_exc(file=sys.stderr)
+    if not isinstance(error, UserScriptError):  # a user's script printed its own traceback
+        traceback.print_exc(file=sys.stderr)
     print(error.failure_reason, file=sys.stderr)
     log.error("Reporting training FAILURE")
     layout.write_failure(error.failure_reason)

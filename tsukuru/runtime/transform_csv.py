@@ -111,12 +111,10 @@ def write_rows(table: pa.Table, *, newline_after_each: bool) -> bytes:
     sink = io.BytesIO()
     try:
         pacsv.write_csv(table, sink, write_options=_WRITE)
-        text = sink.getvalue()
     except pa.ArrowInvalid:  # a field holds a comma, a quote or a line break: quote as needed
         out = io.StringIO()
-        writer = csv.writer(out, lineterminator="\n")
+        writer = csv.writer(out, lineterminator="\n" if newline_after_each else "")
         writer.writerows(zip(*(column.to_pylist() for column in table.columns), strict=True))
-        text = out.getvalue().encode()
-    if newline_after_each:
-        return text
-    return text.replace(b"\n", b"")
+        return out.getvalue().encode()
+    text = sink.getvalue()  # no field holds a line break here, so every one ends a row
+    return text if newline_after_each else text.replace(b"\n", b"")

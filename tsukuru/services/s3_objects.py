@@ -2,7 +2,8 @@
 
 Each handler turns botocore's members into an ObjectService call and the result back into
 members. GetObject answers with a `FilePayload` when the blob store keeps the bytes in a local
-file, so the gateway streams big objects from disk instead of reading them into memory; with a
+file and they are big, so the gateway streams them from disk instead of reading them into
+memory (small ones are read at once, which is cheaper than streaming); with a
 Range it answers 206 and the slice. Checksums come back only for whole-object reads with
 `ChecksumMode=ENABLED` (botocore validates them; a range has no whole-object checksum).
 """
@@ -27,6 +28,9 @@ from tsukuru.services.s3_wire import (
     stored_headers,
 )
 
+# Bodies up to this size are read right here, in the handler's worker thread: streaming a small
+# file from the gateway would cost more thread hand-offs than the read itself.
+INLINE_BODY_LIMIT = 256 * 1024
 _DIRECTIVES = ("COPY", "REPLACE")
 # Headers a COPY-directive CopyObject may still set on the new object.
 _COPY_OVERRIDABLE = ("StorageClass", "WebsiteRedirectLocation")
@@ -63,14 +67,11 @@ class ObjectHandlers:
     def get_object(self, ctx: RequestContext, params: dict[str, Any]) -> HandlerResult:
         read = self._read(params)
         output = self._describe(read, params)
-        if read.length == 0:
-            output["Body"] = b""
+        path = None if read.length <= INLINE_BODY_LIMIT else self.objects.local_path(read.obj)
+        if path is not None:
+            output["Body"] = FilePayload(path, read.start, read.length)
         else:
-            path = self.objects.local_path(read.obj)
-            if path is not None:
-                output["Body"] = FilePayload(path, read.start, read.length)
-            else:
-                output["Body"] = b"".join(self.objects.stream(read))
+            output["Body"] = b"".join(self.objects.stream(read)) if read.length else b""
         return self._reply(read, output)
 
     def head_object(self, ctx: RequestContext, params: dict[str, Any]) -> HandlerResult:

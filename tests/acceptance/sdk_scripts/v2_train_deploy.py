@@ -101,7 +101,10 @@ def main() -> None:
 
 
 def deploy(
-    args: argparse.Namespace, estimator: Estimator, session: sagemaker.Session, report: dict[str, Any]
+    args: argparse.Namespace,
+    estimator: Estimator,
+    session: sagemaker.Session,
+    report: dict[str, Any],
 ) -> None:
     client = session.sagemaker_client
     started = time.monotonic()

@@ -34,7 +34,6 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--output", required=True)
     parser.add_argument("--hyperparameters", required=True, help="JSON object")
     parser.add_argument("--test-csv", help="local CSV of test features to send as text/csv")
-    parser.add_argument("--poll", type=int, default=5, help="Endpoint.wait_for_status poll (s)")
     return parser.parse_args()
 
 
@@ -57,7 +56,9 @@ def main() -> None:
     inputs = [InputData(channel_name="train", data_source=args.train, content_type="text/csv")]
     if args.validation:
         inputs.append(
-            InputData(channel_name="validation", data_source=args.validation, content_type="text/csv")
+            InputData(
+                channel_name="validation", data_source=args.validation, content_type="text/csv"
+            )
         )
     started = time.monotonic()
     try:
@@ -102,7 +103,7 @@ def host(args: argparse.Namespace, image: str, artifacts: str, report: dict[str,
     endpoint = Endpoint.create(endpoint_name=name, endpoint_config_name=config.endpoint_config_name)
     report["endpoint_status_at_create"] = endpoint.endpoint_status
     started = time.monotonic()
-    endpoint.wait_for_status("InService", poll=args.poll, timeout=120)
+    endpoint.wait_for_status("InService", timeout=120)
     report["wait_seconds"] = time.monotonic() - started
     try:
         with open(args.test_csv) as handle:
@@ -119,13 +120,19 @@ def host(args: argparse.Namespace, image: str, artifacts: str, report: dict[str,
         model.delete()
     sagemaker = boto3.client("sagemaker")
     report["leftover"] = {
-        "endpoints": [e["EndpointName"] for e in sagemaker.list_endpoints()["Endpoints"]
-                      if e["EndpointName"] == name],
-        "configs": [c["EndpointConfigName"]
-                    for c in sagemaker.list_endpoint_configs()["EndpointConfigs"]
-                    if c["EndpointConfigName"] == name],
-        "models": [m["ModelName"] for m in sagemaker.list_models()["Models"]
-                   if m["ModelName"] == name],
+        "endpoints": [
+            e["EndpointName"]
+            for e in sagemaker.list_endpoints()["Endpoints"]
+            if e["EndpointName"] == name
+        ],
+        "configs": [
+            c["EndpointConfigName"]
+            for c in sagemaker.list_endpoint_configs()["EndpointConfigs"]
+            if c["EndpointConfigName"] == name
+        ],
+        "models": [
+            m["ModelName"] for m in sagemaker.list_models()["Models"] if m["ModelName"] == name
+        ],
     }
 
 

@@ -30,7 +30,6 @@ from tsukuru.runtime.algorithms.xgboost_callbacks import (
 )
 from tsukuru.runtime.algorithms.xgboost_checkpoints import SaveCheckpoints, latest_checkpoint
 from tsukuru.runtime.algorithms.xgboost_data import (
-    CSV,
     LIBSVM,
     PARQUET,
     RECORDIO,
@@ -115,12 +114,9 @@ def train(context: JobContext) -> bool:
     if val_files is not None and (val_files.size == 0 or not val_files.files):
         raise ClientError(f"No data in validation channel path {val_files.path}")
 
-    delimiter = csv_delimiter(_first_line(train_files)) if family == CSV else ","
     threads = int(plan.params["nthread"])
-    dtrain = _load(train_files, family, plan, delimiter, threads, reference=None)
-    dval = (
-        _load(val_files, family, plan, delimiter, threads, reference=dtrain) if val_files else None
-    )
+    dtrain = _load(train_files, family, plan, threads, reference=None)
+    dval = _load(val_files, family, plan, threads, reference=dtrain) if val_files else None
     log.info("Train matrix has %s rows and %s columns", dtrain.num_row(), dtrain.num_col())
     if dval is not None:
         log.info("Validation matrix has %s rows", dval.num_row())
@@ -139,13 +135,9 @@ def _first_line(files: ChannelFiles) -> str:
 
 
 def _load(
-    files: ChannelFiles,
-    family: str,
-    plan: TrainingPlan,
-    delimiter: str,
-    threads: int,
-    reference: Any,
+    files: ChannelFiles, family: str, plan: TrainingPlan, threads: int, reference: Any
 ) -> Any:
+    """One channel as a matrix; `reference` is the training matrix when loading validation."""
     if family == LIBSVM:
         matrix = read_libsvm(files.files, xgb, threads=threads)
         check_labels(matrix.get_label(), plan)
@@ -153,9 +145,15 @@ def _load(
     if family == PARQUET:
         data = read_parquet(files.files, threads=threads)
     else:
+        delimiter = csv_delimiter(_first_line(files))
         data = read_csv(files.files, delimiter, weighted=plan.csv_weights, threads=threads)
     if data.rows == 0:
         raise ClientError(NO_LABELS)
+    if reference is not None and data.features.shape[1] != reference.num_col():
+        raise ClientError(
+            f"The validation data has {data.features.shape[1]} features but the training data "
+            f"has {reference.num_col()}; both channels need the same columns"
+        )
     check_labels(data.label, plan)
     return _matrix(data, plan, threads, reference)
 

@@ -82,9 +82,10 @@ def validate_channels(config: Mapping[str, Mapping[str, Any]]) -> dict[str, dict
             raise ClientError(f"Extraneous channel found: {name}")
         value = dict(raw)
         value.setdefault("ContentType", DEFAULT_CONTENT_TYPE)
+        mode = value.get("TrainingInputMode", "File")
         combo = (
             value.get("ContentType"),
-            value.get("TrainingInputMode", "File"),
+            "File" if mode == "FastFile" else mode,  # FastFile reaches the container as files
             value.get("S3DistributionType", "FullyReplicated"),
         )
         if combo not in _supported(name):
