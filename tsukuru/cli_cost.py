@@ -279,7 +279,9 @@ def freed_summary(outcome: Outcome) -> list[str]:
         for target in outcome.done:
             if target.action == action:
                 kinds[target.kind] = kinds.get(target.kind, 0) + 1
-        parts += [text(key, count=n, kind=text(f"kind_{kind}")) for kind, n in kinds.items()]
+        counts = [text("freed_count", count=n, kind=text(f"kind_{k}")) for k, n in kinds.items()]
+        if counts:
+            parts.append(text(key, items=", ".join(counts)))
     if outcome.objects_deleted:
         parts.append(
             text("freed_bytes", size=_size(outcome.bytes_deleted), objects=outcome.objects_deleted)
@@ -354,8 +356,6 @@ class CostCommands:
 
     @staticmethod
     def _show_plan(plan: Plan) -> None:
-        if not plan.notebooks_served:
-            say(text("notebooks_unsupported"), stderr=True)
         if plan.targets:
             show(plan_table(plan))
         else:

@@ -32,6 +32,7 @@ from tsukuru.domain.training_validation import check_name
 log = logging.getLogger("tsukuru.endpoints")
 
 KIND = "Endpoint"
+CONTAINER_MODEL_DIR = "/opt/ml/model"  # where a SageMaker container finds the model
 
 
 def endpoint_arn(scope: Scope, name: str) -> str:
@@ -250,6 +251,8 @@ class EndpointService:
         env = {str(k): str(v) for k, v in (container.get("Environment") or {}).items()}
         env["TSUKURU_ALGORITHM"] = model.doc["Algorithm"]["Name"]
         env["TSUKURU_ALGORITHM_VERSION"] = model.doc["Algorithm"]["Version"]
+        env["TSUKURU_ENVS_DIR"] = str(self._root.parent / "envs")  # script-mode requirements
+        self._fetch_inference_code(env, folder, model_dir)
         workers = int(env.get("SAGEMAKER_MODEL_SERVER_WORKERS", "1") or 1)
         return Deployment(
             deployment_id=f"{scope.account_id}-{scope.region}-{name}-{variant['VariantName']}"
@@ -259,6 +262,25 @@ class EndpointService:
             instance_count=int(variant["InstanceCount"]),
             workers=max(1, workers),
         )
+
+    def _fetch_inference_code(self, env: dict[str, str], folder: Path, model_dir: Path) -> None:
+        """Script mode: the server cannot reach the object store, so an s3:// source directory
+        (SAGEMAKER_SUBMIT_DIRECTORY, the SDK's sourcedir.tar.gz) is unpacked next to the model,
+        and /opt/ml/model/... (code repacked into model.tar.gz) points into the model folder."""
+        submitted = env.get("SAGEMAKER_SUBMIT_DIRECTORY", "").strip()
+        if submitted.startswith("s3://"):
+            code_dir = folder / "code"
+            try:
+                fetch_model(self._data, submitted, True, code_dir)
+            except ArtifactError as exc:
+                raise ArtifactError(
+                    f"Failed to fetch the inference code SAGEMAKER_SUBMIT_DIRECTORY={submitted}: "
+                    f"{exc}"
+                ) from exc
+            env["SAGEMAKER_SUBMIT_DIRECTORY"] = str(code_dir)
+        elif submitted.startswith(CONTAINER_MODEL_DIR):
+            relative = submitted[len(CONTAINER_MODEL_DIR) :].lstrip("/")
+            env["SAGEMAKER_SUBMIT_DIRECTORY"] = str(model_dir / relative)
 
     def _fail(self, scope: Scope, name: str, phase: str, reason: str) -> None:
         def change(doc: Doc) -> str:

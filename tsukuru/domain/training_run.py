@@ -144,6 +144,8 @@ class TrainingRunner:
             "TSUKURU_ALGORITHM_VERSION": doc["Algorithm"]["Version"],
             "TRAINING_JOB_NAME": run.name,
             "TRAINING_JOB_ARN": self._store.get(KIND, run.scope, run.name).arn,
+            # script mode caches requirements.txt environments beside the jobs (<home>/envs)
+            "TSUKURU_ENVS_DIR": str(self._jobs_root.parent / "envs"),
         }
         env.update({str(k): str(v) for k, v in (request.get("Environment") or {}).items()})
         limit = int((request.get("StoppingCondition") or {}).get("MaxRuntimeInSeconds", 86400))

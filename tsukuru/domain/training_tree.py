@@ -2,6 +2,7 @@
 
     <jobs>/<name>/input/config/{hyperparameters,inputdataconfig,resourceconfig}.json
                  /input/data/<channel>/...   inputs, hard-linked from the object store
+                 /input/sourcedir.tar.gz     script mode's source_dir, unpacked into code/
                  /model/  /output/  /output/data/  /checkpoints/  /code/
 
 Inputs are linked rather than copied when the object store keeps its bytes on the same disk,
@@ -50,6 +51,7 @@ class JobTree:
         self.output = root / "output"
         self.output_data = root / "output" / "data"
         self.checkpoints = root / "checkpoints"
+        self.source_archive = root / "input" / "sourcedir.tar.gz"  # script mode's source_dir
 
     def prepare(self, request: dict[str, Any]) -> None:
         if self.root.exists():
@@ -118,6 +120,26 @@ class JobTree:
                 raise JobFailure(f"ClientError: could not read {uri}: {exc.message}") from exc
             if count == 0:
                 raise JobFailure(_no_objects(uri, bucket, role))
+        self._fetch_source(data, request)
+
+    def _fetch_source(self, data: TrainingData, request: dict[str, Any]) -> None:
+        """Script mode: link the SDK's sourcedir.tar.gz (the `sagemaker_submit_directory`
+        hyperparameter) to input/sourcedir.tar.gz; the runtime unpacks it into code/."""
+        raw = str((request.get("HyperParameters") or {}).get("sagemaker_submit_directory", ""))
+        try:
+            uri = str(json.loads(raw))
+        except ValueError:
+            uri = raw
+        if not uri.startswith("s3://"):
+            return  # none, or a local path the runtime reads itself
+        bucket, key = split_s3_uri(uri, "sagemaker_submit_directory")
+        try:
+            data.link_object(bucket, key, str(self.source_archive))
+        except DomainError as exc:
+            raise JobFailure(
+                f"ClientError: could not fetch the source directory {uri} "
+                f"(sagemaker_submit_directory): {exc.message}"
+            ) from exc
 
     def _from_prefix(self, data: TrainingData, bucket: str, prefix: str, target: Path) -> int:
         count = 0

@@ -8,7 +8,8 @@ inference handler inline and writing the answer: no framework routing, no per-re
 
 What answers a request is an *inference handler*, chosen by `TSUKURU_ALGORITHM` and built once
 per worker from the model directory (`HandlerLoader`). Built-in XGBoost is one; script mode
-(a user's `model_fn`/`input_fn`/`predict_fn`/`output_fn`) is meant to be another. A model that
+(a user's `model_fn`/`input_fn`/`predict_fn`/`output_fn`, serve_script.py) is the other, for the
+framework images and for any image given `SAGEMAKER_PROGRAM`. A model that
 cannot be loaded is reported as one line in `--failure-file` and a non-zero exit within
 seconds, which the platform turns into the endpoint's FailureReason.
 """
@@ -40,7 +41,13 @@ from uvicorn.supervisors import Multiprocess
 log = logging.getLogger("tsukuru.serve")
 
 # algorithm name → "module:function" of its HandlerLoader (imported once, at start-up)
-HANDLER_LOADERS = {"xgboost": "tsukuru.runtime.algorithms.xgboost_serving:load_handler"}
+SCRIPT_HANDLER_LOADER = "tsukuru.runtime.serve_script:load_handler"
+HANDLER_LOADERS = {
+    "xgboost": "tsukuru.runtime.algorithms.xgboost_serving:load_handler",
+    "sklearn": SCRIPT_HANDLER_LOADER,
+    "pytorch": SCRIPT_HANDLER_LOADER,
+    "tensorflow": SCRIPT_HANDLER_LOADER,
+}
 DEFAULT_MAX_BODY_BYTES = 6 * 1024 * 1024  # the container's MAX_CONTENT_LENGTH (6291456)
 DEFAULT_TIMEOUT_S = 60.0  # SAGEMAKER_MODEL_SERVER_TIMEOUT: the container's nginx/gunicorn timeout
 KEEP_ALIVE_S = 75  # longer than any pool idle timeout on the gateway side
@@ -130,6 +137,8 @@ def settings_from(args: argparse.Namespace, environ: Mapping[str, str]) -> Serve
 
 def load_handler(settings: ServeSettings, environ: Mapping[str, str]) -> InferenceHandler:
     target = HANDLER_LOADERS.get(settings.algorithm)
+    if target is not None and environ.get("SAGEMAKER_PROGRAM", "").strip():
+        target = SCRIPT_HANDLER_LOADER  # an entry point puts any framework image in script mode
     if target is None:
         raise StartupError(
             f"Unknown TSUKURU_ALGORITHM {settings.algorithm!r}; supported: "
