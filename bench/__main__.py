@@ -1,20 +1,24 @@
 """`python -m bench [NAME ...]`: run every benchmark module, or those named, one after another.
 
-A name selects the module of that name or every module starting with `NAME_` (`s3` runs
-`s3_throughput` and `s3_small_ops`). Benchmarks run one at a time so they do not disturb each
-other's figures. The exit status is 1 when any target was missed, 2 for an unknown name.
+A benchmark is a module of this package with `main() -> bool` (True when its targets were met);
+helpers start with `_` or are listed in `_NOT_BENCHMARKS`. A name selects the module of that
+name or every module starting with `NAME_` (`s3` runs `s3_throughput` and `s3_small_ops`).
+Benchmarks run one at a time so they do not disturb each other's figures. The exit status is 1
+when any target was missed, 2 for an unknown name.
 """
 
 from __future__ import annotations
 
 import importlib
+import os
 import pkgutil
 import sys
 import time
 
 import bench
 
-_NOT_BENCHMARKS = {"harness"}
+# Modules that support benchmarks without being one (a helper module may also start with `_`).
+_NOT_BENCHMARKS = {"harness", "baseline_app"}
 
 
 def benchmark_names() -> list[str]:
@@ -39,7 +43,9 @@ def main(argv: list[str]) -> int:
         return 2
     missed: list[str] = []
     for name in chosen:
-        print(f"== {name} ({time.strftime('%Y-%m-%d %H:%M:%S')})", flush=True)
+        started = time.strftime("%Y-%m-%d %H:%M:%S")
+        cores, load = os.cpu_count(), os.getloadavg()[0]
+        print(f"== {name} ({started}; {cores} cores, load average {load:.1f})", flush=True)
         module = importlib.import_module(f"bench.{name}")
         if not module.main():
             missed.append(name)

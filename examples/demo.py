@@ -279,19 +279,21 @@ def deploy(aws: dict[str, Any], name: str, role: str, artifact: str) -> None:
     console.print(f"Endpoint {name} InService after {time.perf_counter() - started:.1f} s")
 
 
-def billable(aws: dict[str, Any], job: dict[str, Any], name: str) -> None:
-    table = Table(title="What would be billing on AWS now", show_lines=False)
-    for column in ("resource", "kind", "billing"):
-        table.add_column(column)
-    table.add_row(f"endpoint {name}", f"1 x {INSTANCE}", "[red]yes, per hour while it exists")
-    table.add_row(
-        f"training job {job['TrainingJobName']}",
-        f"{job.get('BillableTimeInSeconds', 0)} billable seconds",
-        "finished: billed once",
+def billable(settings: Settings) -> None:
+    """What would be billing on AWS right now: the platform's own cost ledger (`tsukuru cost`)."""
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "tsukuru",
+            "cost",
+            "--home",
+            str(settings.home),
+            "--port",
+            str(settings.port),
+        ],
+        check=False,
     )
-    table.add_row(f"bucket {BUCKET}", "S3 Standard", "per GB-month stored")
-    table.add_row(f"model / endpoint config {name}", "definitions", "[green]no")
-    console.print(table)
 
 
 def clean_up(aws: dict[str, Any], name: str) -> None:
@@ -349,7 +351,7 @@ def main(argv: list[str] | None = None) -> int:
                 f"no/yes): {metrics.confusion_matrix}"
             )
         with phase("6. What is billable"):
-            billable(aws, job, name)
+            billable(settings)
         with phase("7. Clean up"):
             clean_up(aws, name)
     finally:

@@ -2,7 +2,8 @@
 # Build the SageMaker SDK client virtualenvs that the acceptance tests (and `make demo`) run
 # user code in, exactly as a data scientist's notebook would:
 #
-#   .venv-sdk2   sagemaker 2.x + what the AWS tutorial imports (pandas<3, matplotlib, IPython)
+#   .venv-sdk2   sagemaker 2.x + what the AWS tutorial imports (pandas<3, matplotlib, IPython),
+#                and ipykernel, so notebook instances can run it as a Jupyter kernel
 #   .venv-sdk3   sagemaker 3.x
 #
 # v2 and v3 share the distribution name `sagemaker`, so each needs its own virtualenv. tsukuru
@@ -29,6 +30,7 @@ SDK2_PINS=(
     numpy==2.4.6
     matplotlib==3.11.2
     ipython==9.18.1
+    ipykernel==7.4.0
 )
 SDK3_PINS=(
     sagemaker==3.27.0

@@ -6,7 +6,9 @@ made here and nowhere else; the layers below receive ports, not configuration.
 
 from __future__ import annotations
 
+import hmac
 import logging
+import os
 import signal
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -22,8 +24,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+from tsukuru import client_env, client_sitecustomize
 from tsukuru.blobs.filesystem import FilesystemBlobStore
 from tsukuru.config import Settings
+from tsukuru.console import PREFIX as CONSOLE_PREFIX
+from tsukuru.console import ConsoleAuth, ConsoleServices, build_console
 from tsukuru.domain.clock import SystemClock
 from tsukuru.domain.endpoint_routing import RoutingTable
 from tsukuru.domain.endpoints import EndpointService
@@ -34,6 +39,8 @@ from tsukuru.domain.ledger_prices import PriceTable
 from tsukuru.domain.ledger_usage import UsageMeter
 from tsukuru.domain.logs import LogService
 from tsukuru.domain.models import DefinitionService
+from tsukuru.domain.notebooks import NotebookService
+from tsukuru.domain.notebooks_lifecycle import LifecycleConfigService
 from tsukuru.domain.object_access import ObjectAccess
 from tsukuru.domain.objects import ObjectService
 from tsukuru.domain.scope import Scope
@@ -43,8 +50,11 @@ from tsukuru.domain.training_run import TrainingRunner
 from tsukuru.domain.transforms import TransformService
 from tsukuru.domain.transforms_run import TransformRunner
 from tsukuru.executors.local import LocalExecutor
+from tsukuru.executors.warm import WarmStarter
 from tsukuru.gateway import build_gateway
 from tsukuru.hosting.local import LocalModelHost
+from tsukuru.hosting.notebooks import LocalNotebookHost
+from tsukuru.hosting.notebooks_kernels import notebooks_root
 from tsukuru.protocol.auth import Authenticator
 from tsukuru.protocol.dispatch import Dispatcher
 from tsukuru.protocol.sigv4 import SigV4Credential
@@ -54,6 +64,7 @@ from tsukuru.services.logs import LogsService
 from tsukuru.services.runtime import RuntimeHandlers
 from tsukuru.services.s3 import S3Service
 from tsukuru.services.sagemaker_hosting import HostingHandlers
+from tsukuru.services.sagemaker_notebooks import NotebookHandlers
 from tsukuru.services.sagemaker_tags import TagHandlers
 from tsukuru.services.sagemaker_training import TrainingHandlers
 from tsukuru.services.sagemaker_transform import TransformHandlers
@@ -78,6 +89,8 @@ class Platform:
     transform_runner: TransformRunner
     ledger: Ledger  # what everything would cost on AWS (`tsukuru cost`, the console)
     meter: UsageMeter  # usage intervals of endpoints (and notebook instances)
+    notebooks: NotebookService
+    notebook_host: LocalNotebookHost
 
     def start(self) -> None:
         """Crash recovery, in order: drop bytes no row references, settle jobs that were running,
@@ -98,6 +111,9 @@ class Platform:
         restored = self.endpoints.recover()
         if restored:
             log.info("redeploying %d endpoint(s) that were serving before the restart", restored)
+        restarted = self.notebooks.recover()
+        if restarted:
+            log.info("restarting %d notebook instance(s) that were running", restarted)
         self.ensure_default_bucket()
 
     def ensure_default_bucket(self) -> None:
@@ -116,6 +132,7 @@ class Platform:
         self.runner.shutdown()
         self.endpoints.shutdown()
         self.host.close()
+        self.notebooks.shutdown()  # stops the notebook servers; they come back on restart
         self.metadata.close()
 
 
@@ -129,12 +146,16 @@ def build_platform(settings: Settings) -> Platform:
     logs = LogService(metadata.logs, clock)
     tags = TagService(metadata.tags)
     slots = job_slots(settings.effective_job_slots)  # shared by training and transform jobs
+    # One warm helper forks every job and model server, so none waits a second for its imports;
+    # it starts now, in the background (until it is ready, processes start cold).
+    starter = WarmStarter(log_path=settings.home / "forkserver.log")
+    starter.start()
 
     runner = TrainingRunner(
         metadata.resources,
         access,
         logs,
-        LocalExecutor(),
+        LocalExecutor(starter=starter),
         clock,
         settings.home / "jobs",
         slots,
@@ -147,7 +168,7 @@ def build_platform(settings: Settings) -> Platform:
         runner.submit,
         runner.request_stop,
     )
-    host = LocalModelHost(settings.home / "run")
+    host = LocalModelHost(settings.home / "run", starter=starter)
     routes = RoutingTable(host)
     meter = UsageMeter(metadata.resources, clock)
     definitions = DefinitionService(metadata.resources, metadata.tags, clock, access.bucket_exists)
@@ -167,7 +188,7 @@ def build_platform(settings: Settings) -> Platform:
         access,
         definitions,
         logs,
-        LocalExecutor(),
+        LocalExecutor(starter=starter),
         clock,
         settings.home / "transform-jobs",
         slots,
@@ -181,6 +202,21 @@ def build_platform(settings: Settings) -> Platform:
         transform_runner.submit,
         transform_runner.request_stop,
     )
+    notebook_host = LocalNotebookHost(
+        notebooks_root(settings.home),
+        client_env.prepare(settings, os.environ).apply(os.environ),
+        metadata_variable=client_sitecustomize.METADATA_VARIABLE,
+    )
+    lifecycle_configs = LifecycleConfigService(metadata.resources, metadata.tags, clock)
+    notebooks = NotebookService(
+        metadata.resources,
+        metadata.tags,
+        clock,
+        lifecycle_configs,
+        notebook_host,
+        logs.write_lines,
+        meter=meter,
+    )
     identity = IdentityService(
         Identity(account_id=settings.account_id, role_name=settings.role_name)
     )
@@ -190,6 +226,7 @@ def build_platform(settings: Settings) -> Platform:
         **TransformHandlers(transforms).handlers(),
         **HostingHandlers(definitions, endpoints).handlers(),
         **TagHandlers(tags).handlers(),
+        **NotebookHandlers(notebooks, lifecycle_configs).handlers(),
     }
     handlers = {
         "s3": S3Service(objects).handlers(),
@@ -236,10 +273,30 @@ def build_platform(settings: Settings) -> Platform:
         report = await anyio.to_thread.run_sync(ledger.report, scope)
         return JSONResponse(report.to_json())
 
+    console = build_console(
+        ConsoleServices(
+            scope=Scope(settings.account_id, settings.region),
+            clock=clock,
+            objects=objects,
+            logs=logs,
+            training=training,
+            definitions=definitions,
+            endpoints=endpoints,
+            routes=routes,
+            healthy_instances=host.healthy_instances,
+            ledger=ledger,
+            reports_dir=settings.home / "reports",
+            transforms=transforms,
+            notebooks=notebooks,
+            auth=_console_auth(settings),
+        )
+    )
     asgi = build_gateway(
         dispatcher.handle,
         lifespan=lifespan,
         extra_routes=[Route("/_tsukuru/cost", cost, methods=["GET"])],
+        console=console,
+        console_prefix=CONSOLE_PREFIX,
     )
     platform = Platform(
         settings=settings,
@@ -256,8 +313,25 @@ def build_platform(settings: Settings) -> Platform:
         transform_runner=transform_runner,
         ledger=ledger,
         meter=meter,
+        notebooks=notebooks,
+        notebook_host=notebook_host,
     )
     return platform
+
+
+def _console_auth(settings: Settings) -> ConsoleAuth:
+    """The console answers loopback always; other machines only with the platform's key pair
+    (HTTP Basic), and not at all with `--auth off`."""
+    names = frozenset({settings.host.lower()} - {"", "0.0.0.0", "::"})
+    if not settings.auth or not settings.access_key_id or not settings.secret_access_key:
+        return ConsoleAuth(check=None, host_names=names)
+    key_id, secret = settings.access_key_id.encode(), settings.secret_access_key.encode()
+
+    def check(user: str, password: str) -> bool:
+        same_user = hmac.compare_digest(user.encode(), key_id)
+        return hmac.compare_digest(password.encode(), secret) and same_user
+
+    return ConsoleAuth(check=check, host_names=names)
 
 
 def _authenticator(settings: Settings, clock: SystemClock) -> Authenticator | None:

@@ -21,6 +21,7 @@ from rich.table import Table
 
 from tsukuru import client_env
 from tsukuru.cli_cost import register_cost_commands
+from tsukuru.cli_notebook import register_notebook_commands
 from tsukuru.cli_resources import register_resource_commands
 from tsukuru.config import Settings, load_settings, parse_switch
 
@@ -49,6 +50,9 @@ def _settings(
     except ValueError as exc:
         err.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(2) from exc
+    except OSError as exc:  # e.g. a home whose credentials file cannot be created
+        err.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(1) from exc
 
 
 def _pid_file(settings: Settings) -> Path:
@@ -250,6 +254,7 @@ def exec_command(
 
 register_resource_commands(app, _settings)
 register_cost_commands(app, _settings)
+register_notebook_commands(app, _settings)
 
 
 def main() -> None:

@@ -79,6 +79,8 @@ def money(value: float | None) -> str:
 
 def unit_price(value: float) -> str:
     """A list price exactly as listed, at least to the cent: `$0.115`, `$0.023`, `$0.50`."""
+    if value != 0 and round(value, 6) == 0:
+        return money(value)
     shown = f"{value:.6f}".rstrip("0")
     decimals = max(2, len(shown.split(".")[1]))
     return f"${value:,.{decimals}f}"
@@ -209,9 +211,9 @@ def _show_totals(report: dict[str, Any]) -> None:
             currency=report["currency"],
         )
     )
-    per_hour = totals["usd_per_hour_now"]
+    per_hour = sum(i["usd_per_hour"] or 0.0 for i in report["items"] if i["running"])
     if per_hour:
-        say(text("billing_now", money=money(per_hour), per_day=money(per_hour * 24)))
+        say(text("billing_now", money=unit_price(per_hour), per_day=money(per_hour * 24)))
     if totals["unpriced"]:
         folder = report["pricing"]["override_folder"] or "<TSUKURU_HOME>/pricing"
         say(text("unpriced", count=totals["unpriced"], folder=folder))
@@ -233,7 +235,7 @@ def plan_table(plan: Plan) -> Table:
         if target.stored_bytes is not None:
             frees = _size(target.stored_bytes)
         elif target.usd_per_hour:
-            frees = text("per_hour", money=money(target.usd_per_hour))
+            frees = text("per_hour", money=unit_price(target.usd_per_hour))
         else:
             frees = "-"
         table.add_row(
@@ -291,7 +293,7 @@ def freed_summary(outcome: Outcome) -> list[str]:
         parts.append(text("freed_log_bytes", size=_size(log_bytes)))
     lines = [text("freed", what=", ".join(parts))]
     if outcome.usd_per_hour_stopped:
-        lines.append(text("freed_hourly", money=money(outcome.usd_per_hour_stopped)))
+        lines.append(text("freed_hourly", money=unit_price(outcome.usd_per_hour_stopped)))
     return lines
 
 

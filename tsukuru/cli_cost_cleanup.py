@@ -64,7 +64,6 @@ class Target:
 class Plan:
     targets: list[Target] = field(default_factory=list)
     kept: dict[str, int] = field(default_factory=dict)  # includable kind → count left alone
-    notebooks_served: bool = True
 
 
 @dataclass
@@ -97,9 +96,8 @@ class Cleanup:
                 if notebook.get("NotebookInstanceStatus") in _STOPPABLE_NOTEBOOKS:
                     self._add(plan, "stop", "NotebookInstance", notebook, "NotebookInstanceName")
         except ClientError as exc:
-            if error_code(exc) not in _NOT_SERVED:
+            if error_code(exc) not in _NOT_SERVED:  # no notebook instances on this platform
                 raise
-            plan.notebooks_served = False
         for endpoint in _pages(sm, "list_endpoints", "Endpoints"):
             if endpoint.get("EndpointStatus") != "Deleting":
                 self._add(plan, "delete", "Endpoint", endpoint, "EndpointName")

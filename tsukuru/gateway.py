@@ -3,6 +3,12 @@
 This module is the only place that knows Starlette's request and response types for AWS traffic:
 it turns an HTTP request into a `WireRequest`, hands it to the dispatcher and writes the
 `WireResponse` back, streaming file bodies from disk instead of reading them into memory.
+
+`/` is shared: S3's ListBuckets is `GET /`, and so is a browser opening the web console. AWS
+clients always sign (an `Authorization` header, `X-Amz-*` headers or a presigned query), a
+browser never does, so an unsigned GET or HEAD of `/` goes to the console and anything signed to
+the protocol pipeline. The console's other pages live under a prefix that is not a valid bucket
+name (`/_console`), so they never collide with path-style S3 requests.
 """
 
 from __future__ import annotations
@@ -15,7 +21,8 @@ import anyio
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
-from starlette.routing import BaseRoute, Route
+from starlette.routing import BaseRoute, Mount, Route, request_response
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from tsukuru.protocol.wire import FilePayload, Headers, WireRequest, WireResponse
 
@@ -75,14 +82,50 @@ def to_http_response(wire: WireResponse) -> Response:
     return response
 
 
+_PRESIGN_QUERY = ("x-amz-", "awsaccesskeyid")
+
+
+def is_signed(scope: Scope) -> bool:
+    """Whether a request carries AWS authentication: an Authorization header, any `x-amz-*`
+    header (SigV4 dates and payload hashes), or a presigned URL's query (SigV4 `X-Amz-*`,
+    SigV2 `AWSAccessKeyId`). Browsers send none of these; HTTP Basic (a browser signed in to
+    the console from another machine) is not AWS's."""
+    for name, value in scope.get("headers", ()):
+        lowered = name.lower()
+        if lowered.startswith(b"x-amz-"):
+            return True
+        if lowered == b"authorization" and value[:6].lower() != b"basic ":
+            return True
+    query = scope.get("query_string", b"").decode("latin-1").lower()
+    return any(pair.startswith(_PRESIGN_QUERY) for pair in query.split("&"))
+
+
+class _BrowserOrAws:
+    """The endpoint of `/`: an unsigned GET or HEAD is a browser opening the console, anything
+    else (signed, or another method) is an AWS request such as S3 ListBuckets."""
+
+    def __init__(self, browser: ASGIApp, aws: ASGIApp) -> None:
+        self._browser = browser
+        self._aws = aws
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope.get("method") in ("GET", "HEAD") and not is_signed(scope):
+            await self._browser(scope, receive, send)
+        else:
+            await self._aws(scope, receive, send)
+
+
 def build_gateway(
     dispatch: DispatchFn,
     *,
     is_ready: Callable[[], bool] = lambda: True,
     extra_routes: Sequence[BaseRoute] = (),
     lifespan: Lifespan | None = None,
+    console: ASGIApp | None = None,
+    console_prefix: str = "/_console",
 ) -> Starlette:
-    """The ASGI app: health check, any extra routes, then the AWS catch-all."""
+    """The ASGI app: health check, any extra routes, the web console (under `console_prefix`,
+    and at `/` for unsigned browser requests), then the AWS catch-all."""
 
     async def health(_: Request) -> Response:
         ready = is_ready()
@@ -97,6 +140,11 @@ def build_gateway(
     routes: list[BaseRoute] = [
         Route("/_tsukuru/health", health, methods=["GET"]),
         *extra_routes,
-        Route("/{path:path}", aws, methods=methods),
     ]
+    if console is not None:
+        routes += [
+            Mount(console_prefix, app=console),
+            Route("/", _BrowserOrAws(console, request_response(aws)), methods=methods),
+        ]
+    routes.append(Route("/{path:path}", aws, methods=methods))
     return Starlette(routes=routes, lifespan=lifespan)

@@ -31,7 +31,6 @@ from tests.harness import RunningPlatform
 REPO = Path(__file__).resolve().parents[2]
 SCRIPTS = Path(__file__).resolve().parent / "sdk_scripts"
 ROLE = "arn:aws:iam::123456789012:role/service-role/SageMakerRole"
-REGION = "us-east-1"
 XGBOOST_17 = "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.7-1"
 XGBOOST_LEGACY = "811284229777.dkr.ecr.us-east-1.amazonaws.com/xgboost:latest"
 FAST_HYPERPARAMETERS = {

@@ -23,6 +23,7 @@ from tests.acceptance.sdk_support import (
     BankData,
     expect_success,
     run_sdk_script,
+    sdk_python,
     upload_bank_data,
 )
 from tests.conftest import make_client
@@ -32,6 +33,13 @@ pytestmark = [pytest.mark.sdk, pytest.mark.slow]
 
 TEST_ROWS = 200
 ROUND_LINE = re.compile(r"^\[(\d+)\]#011train-auc:[\d.]+#011validation-auc:[\d.]+$", re.M)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def sdk_venv() -> Path:
+    """Checked before the session platform starts, so a missing virtualenv fails (or skips)
+    at once."""
+    return sdk_python(3)
 
 
 @pytest.fixture(scope="module")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import hashlib
 import os
 from pathlib import Path
 
@@ -72,3 +73,40 @@ def test_stray_files_are_not_blob_ids(tmp_path: Path) -> None:
     (tmp_path / "objects" / blob_id[:2] / blob_id[2:4] / "notes.txt").write_text("junk")
     (tmp_path / "objects" / "README").write_text("junk")
     assert list(store.blob_ids()) == [blob_id]
+
+
+@pytest.mark.parametrize("refusal", [errno.ENOSYS, errno.EXDEV, None])
+def test_concat_without_kernel_copy_writes_the_same_bytes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, refusal: int | None
+) -> None:
+    store = FilesystemBlobStore(tmp_path)
+    parts = [os.urandom(9 * 1024 * 1024 + 3), b"", b"tail"]
+    ids = [store.write([part]).blob_id for part in parts]
+    if refusal is None:
+        monkeypatch.delattr(os, "copy_file_range")  # a platform without it (macOS)
+    else:
+
+        def refuse(*_: object) -> int:
+            raise OSError(refusal, os.strerror(refusal))
+
+        monkeypatch.setattr(os, "copy_file_range", refuse)
+    joined = store.concat(ids)
+    data = b"".join(parts)
+    assert (joined.size, joined.md5_hex) == (len(data), hashlib.md5(data).hexdigest())
+    assert Path(str(store.local_path(joined.blob_id))).read_bytes() == data
+
+
+def test_concat_failing_midway_leaves_no_blob(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = FilesystemBlobStore(tmp_path)
+    ids = [store.write([b"one"]).blob_id, store.write([b"two"]).blob_id]
+
+    def broken(*_: object) -> int:
+        raise OSError(errno.EIO, "I/O error")
+
+    monkeypatch.setattr(os, "copy_file_range", broken)
+    with pytest.raises(OSError, match="I/O error"):
+        store.concat(ids)
+    assert sorted(store.blob_ids()) == sorted(ids)
+    assert list((tmp_path / "tmp").iterdir()) == []

@@ -65,7 +65,7 @@ def test_inference_uses_the_same_table() -> None:
     [
         "123456789012.dkr.ecr.us-east-1.amazonaws.com/my-own-image:latest",
         "docker.io/library/python:3.11",
-        "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-scikit-learn:1.2-1-cpu-py3",
+        "quay.io/someone/sagemaker-scikit-learn:1.2-1-cpu-py3",
         "quay.io/someone/sagemaker-xgboost:1.7-1",
     ],
 )

@@ -15,7 +15,14 @@ from typing import Any
 
 import anyio
 
-from tests.protocol.oracle import ACCESS_KEY, SECRET_KEY, botocore_reads, capture
+from tests.protocol.oracle import (
+    ACCESS_KEY,
+    SECRET_KEY,
+    botocore_reads,
+    capture,
+    client,
+    to_wire,
+)
 from tsukuru.protocol.auth import Authenticator
 from tsukuru.protocol.dispatch import Dispatcher
 from tsukuru.protocol.errors import ServiceError
@@ -29,7 +36,12 @@ SECRETS = {ACCESS_KEY: SECRET_KEY}
 CALLS: list[tuple[str, str, dict[str, Any], str]] = [
     ("s3", "list_objects_v2", {"Bucket": "b", "Prefix": "p q/"}, "ListObjectsV2"),
     ("sagemaker", "list_models", {}, "ListModels"),
-    ("sagemaker-runtime", "invoke_endpoint", {"EndpointName": "e", "Body": b"1,2"}, "InvokeEndpoint"),
+    (
+        "sagemaker-runtime",
+        "invoke_endpoint",
+        {"EndpointName": "e", "Body": b"1,2"},
+        "InvokeEndpoint",
+    ),
     ("logs", "describe_log_groups", {}, "DescribeLogGroups"),
     ("sts", "get_caller_identity", {}, "GetCallerIdentity"),
     ("iam", "get_role", {"RoleName": "r"}, "GetRole"),
@@ -42,6 +54,19 @@ def with_host(req: WireRequest) -> WireRequest:
 
 def signed(service: str, method: str, **params: Any) -> WireRequest:
     return with_host(capture(service, method, **params))
+
+
+def signed_v2(method: str, params: dict[str, Any]) -> WireRequest:
+    """What an S3 client configured for signature version 2 (`signature_version="s3"`) sends."""
+    made = client("s3", signature_version="s3")
+    try:
+        getattr(made, method)(**params)
+    except Exception as stopped:  # the oracle stops every send by raising with the request
+        request = getattr(stopped, "request", None)
+        if request is None:
+            raise
+        return with_host(to_wire(request))
+    raise AssertionError("the client never sent a request")
 
 
 def with_headers(req: WireRequest, **changes: str | None) -> WireRequest:
@@ -86,9 +111,7 @@ def passed(response: WireResponse) -> bool:
     return response.status == 501
 
 
-def check(
-    authenticator: Authenticator, req: WireRequest, service: str
-) -> ServiceError | None:
+def check(authenticator: Authenticator, req: WireRequest, service: str) -> ServiceError | None:
     """The error `authenticator` raises for `req`, or None if it lets it through."""
     try:
         authenticator(req, parse_sigv4(req), service)

@@ -15,6 +15,7 @@ import os
 import re
 import shutil
 import tempfile
+import threading
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
@@ -27,6 +28,8 @@ COPY_BUFFER = 8 * 1024 * 1024
 READ_CHUNK = 1024 * 1024
 _BLOB_ID = re.compile(r"^[0-9a-f]{32}$")
 _CROSS_DEVICE = {errno.EXDEV, errno.EPERM, errno.EMLINK, errno.ENOTSUP, errno.EOPNOTSUPP}
+# Why copy_file_range may refuse: old kernel, other filesystems, a filesystem without support.
+_NO_KERNEL_COPY = {errno.ENOSYS, errno.EXDEV, errno.EINVAL, errno.ENOTSUP, errno.EOPNOTSUPP}
 
 
 class _Digest(Protocol):
@@ -82,18 +85,28 @@ class FilesystemBlobStore:
         return self._commit_new(fill)
 
     def concat(self, blob_ids: list[str]) -> BlobInfo:
+        """Join blobs into a new one (multipart completion, copies).
+
+        The bytes move inside the kernel (`copy_file_range`) while another thread computes the
+        MD5 from the page cache, so joining costs about one pass of the slower of the two instead
+        of a read, a hash and a write one after the other.
+        """
         sources = [self._existing_path(blob_id) for blob_id in blob_ids]
 
         def fill(out: BinaryIO, digest: _Digest) -> int:
-            buffer = bytearray(COPY_BUFFER)
-            view = memoryview(buffer)
-            size = 0
-            for source in sources:
-                with open(source, "rb", buffering=0) as src:
-                    while count := src.readinto(view):
-                        digest.update(view[:count])
-                        out.write(view[:count])
-                        size += count
+            failures: list[BaseException] = []
+            hasher = threading.Thread(
+                target=_digest_files, args=(sources, digest, failures), name="blob-concat-md5"
+            )
+            hasher.start()
+            try:
+                size = 0
+                for source in sources:
+                    size += _append_file(out.fileno(), size, source)
+            finally:
+                hasher.join()
+            if failures:
+                raise failures[0]
             return size
 
         return self._commit_new(fill)
@@ -194,6 +207,46 @@ class FilesystemBlobStore:
         if not path.is_file():
             raise _missing(blob_id)
         return path
+
+
+def _append_file(out_fd: int, position: int, source: Path) -> int:
+    """Write all of `source` into `out_fd` at `position`; returns the bytes written.
+
+    `copy_file_range` keeps the bytes in the kernel; where the platform or the filesystems
+    refuse it, plain positioned reads and writes do the same job.
+    """
+    with open(source, "rb", buffering=0) as src:
+        fd = src.fileno()
+        size = os.fstat(fd).st_size
+        done = 0
+        in_kernel = hasattr(os, "copy_file_range")
+        while done < size:
+            if in_kernel:
+                try:
+                    count = os.copy_file_range(fd, out_fd, size - done, done, position + done)
+                except OSError as exc:
+                    if exc.errno not in _NO_KERNEL_COPY:
+                        raise
+                    in_kernel = False
+                    continue
+            else:
+                chunk = os.pread(fd, min(COPY_BUFFER, size - done), done)
+                count = os.pwrite(out_fd, chunk, position + done) if chunk else 0
+            if count == 0:
+                break  # the source shrank under us; the caller sees the short size
+            done += count
+        return done
+
+
+def _digest_files(sources: list[Path], digest: _Digest, failures: list[BaseException]) -> None:
+    """Feed every source's bytes to `digest` (run in a thread; errors are handed back)."""
+    try:
+        for source in sources:
+            with open(source, "rb", buffering=0) as src:
+                while chunk := src.read(COPY_BUFFER):
+                    digest.update(chunk)
+    except BaseException as exc:
+        failures.append(exc)
 
 
 def _missing(blob_id: str) -> NotFound:

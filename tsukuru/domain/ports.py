@@ -496,3 +496,66 @@ class ModelHost(Protocol):
     def close(self) -> None:
         """Stop every instance (platform shutdown)."""
         ...
+
+
+# --------------------------------------------------------------------------- notebook instances
+
+
+@dataclass(frozen=True)
+class NotebookServer:
+    """One notebook instance as the host sees it: a JupyterLab server with a home folder.
+
+    `instance_id` is unique per (account, region, name) and safe as a folder name; the home
+    folder it names survives Stop/Start and is removed only by `NotebookHost.remove`.
+    """
+
+    instance_id: str
+    name: str
+    arn: str
+
+
+@dataclass(frozen=True)
+class ScriptOutcome:
+    """A lifecycle script's end: its exit code (None when it ran past its time limit) and its
+    output lines as (epoch ms, text)."""
+
+    exit_code: int | None
+    lines: list[tuple[int, str]]
+
+
+class NotebookStartFailed(Exception):
+    """The server could not be started; `reason` says why in a line."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class NotebookHost(Protocol):
+    def run_script(self, server: NotebookServer, script: bytes, timeout: float) -> ScriptOutcome:
+        """Run a shell script in the instance's home with the client environment."""
+        ...
+
+    def start(self, server: NotebookServer, timeout: float = 180.0) -> str:
+        """Start the server and return its address (`host:port`) once it answers; keep it
+        running (restarting it if it dies) until `stop`. NotebookStartFailed if it cannot."""
+        ...
+
+    def stop(self, instance_id: str) -> None:
+        """Stop the server (and abort a `start` in progress); the home folder stays."""
+        ...
+
+    def authorized_url(
+        self, instance_id: str, login_until: datetime, session_until: datetime
+    ) -> str | None:
+        """A URL that logs a browser in until `login_until` for a session that ends at
+        `session_until`; None when the server is not running."""
+        ...
+
+    def remove(self, instance_id: str) -> None:
+        """Delete the instance's home folder (the server is stopped)."""
+        ...
+
+    def close(self) -> None:
+        """Stop every server (platform shutdown); home folders stay."""
+        ...

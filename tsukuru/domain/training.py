@@ -103,7 +103,10 @@ class TrainingService:
             "Request": stored_request,
             "Algorithm": {"Name": spec.algorithm, "Version": spec.version},
             "MetricDefinitions": [
-                {"Name": metric, "Regex": regex} for metric, regex in spec.metric_definitions
+                {"Name": metric, "Regex": regex}
+                for metric, regex in spec.metric_definitions
+                # a script (framework mode) prints its own metrics, not the algorithm's
+                if "sagemaker_program" not in (request.get("HyperParameters") or {})
             ]
             + list(request["AlgorithmSpecification"].get("MetricDefinitions") or []),
             "TrainingJobStatus": "InProgress",

@@ -16,12 +16,13 @@ import time
 from collections.abc import Iterator
 
 from tsukuru.domain.ports import Launch
+from tsukuru.executors.warm import ChildProcess, WarmStarter
 
 ENTRY_MODULES = {"train": "tsukuru.runtime.train", "transform": "tsukuru.runtime.transform"}
 
 
 class LocalProcess:
-    def __init__(self, process: subprocess.Popen[bytes], grace_seconds: float) -> None:
+    def __init__(self, process: ChildProcess, grace_seconds: float) -> None:
         self._process = process
         self._grace = grace_seconds
         self.pid = process.pid
@@ -60,9 +61,18 @@ class LocalProcess:
 
 
 class LocalExecutor:
-    def __init__(self, grace_seconds: float = 5.0, num_cpus: int | None = None) -> None:
+    """`starter` (optional) forks job processes from a warm helper that has already imported
+    the runtime (see `tsukuru.executors.warm`); without one each job starts a fresh Python."""
+
+    def __init__(
+        self,
+        grace_seconds: float = 5.0,
+        num_cpus: int | None = None,
+        starter: WarmStarter | None = None,
+    ) -> None:
         self._grace = grace_seconds
         self._num_cpus = num_cpus or os.cpu_count() or 1
+        self._starter = starter
 
     def launch(self, launch: Launch) -> LocalProcess:
         module = ENTRY_MODULES[launch.entry]
@@ -70,6 +80,9 @@ class LocalExecutor:
         env.update(launch.env)
         env.setdefault("TSUKURU_NUM_CPUS", str(self._num_cpus))
         env["PYTHONUNBUFFERED"] = "1"
+        if self._starter is not None:
+            child = self._starter.spawn(module, [], env=env, cwd=launch.root, output=None)
+            return LocalProcess(child, self._grace)
         process = subprocess.Popen(
             [sys.executable, "-m", module],
             cwd=launch.root,

@@ -10,7 +10,6 @@ rare crash restarts fast), and marks the channel healthy again once the new serv
 from __future__ import annotations
 
 import signal
-import subprocess
 import threading
 import time
 from collections.abc import Callable
@@ -20,13 +19,14 @@ from pathlib import Path
 from tsukuru.hosting.channel import InstanceChannel
 from tsukuru.hosting.process import (
     Address,
+    ServerProcess,
     failure_reason,
     kill_group,
     ping,
     stop_servers,
 )
 
-Launcher = Callable[["Instance", Address], subprocess.Popen[bytes]]
+Launcher = Callable[["Instance", Address], ServerProcess]
 
 
 @dataclass(frozen=True)
@@ -71,7 +71,7 @@ class Instance:
         self._policy = policy
         self._lock = threading.Lock()
         self.channel = InstanceChannel(choose_address())
-        self.process: subprocess.Popen[bytes] | None = None
+        self.process: ServerProcess | None = None
         self.restarts = 0
         self.last_exit: str | None = None
         self._stopped = False
@@ -116,7 +116,7 @@ class Instance:
             ):
                 self.mark_up()
 
-    def stop(self) -> subprocess.Popen[bytes] | None:
+    def stop(self) -> ServerProcess | None:
         """Stop supervising; returns the process for the caller to stop (with others)."""
         with self._lock:
             self._stopped = True
@@ -140,10 +140,11 @@ class Instance:
             last_exit=self.last_exit,
         )
 
-    def _on_exit(self, process: subprocess.Popen[bytes], now: float) -> None:
+    def _on_exit(self, process: ServerProcess, now: float) -> None:
         self.channel.healthy = False
         kill_group(process, signal.SIGKILL)  # workers that outlived their leader
-        self.last_exit = failure_reason(self.failure_path, self.log_path, process.returncode)
+        code = process.returncode if process.returncode is not None else -1
+        self.last_exit = failure_reason(self.failure_path, self.log_path, code)
         self.process = None
         if self._up_since is not None and now - self._up_since >= self._policy.stable_after:
             self._delay = self._policy.first_delay

@@ -15,7 +15,6 @@ import contextlib
 import functools
 import hashlib
 import os
-import subprocess
 import sys
 import threading
 import time
@@ -37,10 +36,18 @@ from tsukuru.hosting.instance import (
     RestartPolicy,
     stop_instances,
 )
-from tsukuru.hosting.process import Address, choose_address, ping, safe_name, start_server
+from tsukuru.hosting.process import (
+    SERVER_MODULE,
+    Address,
+    ProcessStarter,
+    ServerProcess,
+    choose_address,
+    ping,
+    safe_name,
+    start_server,
+)
 from tsukuru.hosting.wire import encode_request
 
-SERVER_MODULE = "tsukuru.runtime.serve"
 WORKERS_VARIABLE = "SAGEMAKER_MODEL_SERVER_WORKERS"
 
 
@@ -82,7 +89,9 @@ class LocalModelHost:
     bounds both the wait for in-flight requests and a server's SIGTERM-to-SIGKILL time;
     `restart_backoff` is the first restart delay (doubling up to `max_restart_backoff`);
     `recovery_wait` is how long `invoke` waits for a restart when no instance is healthy.
-    `server_command` replaces `python -m tsukuru.runtime.serve` (it gets the same arguments).
+    `server_command` replaces `python -m tsukuru.runtime.serve` (it gets the same arguments);
+    `starter` starts that default server instead of a fresh interpreter (a warm fork server,
+    `tsukuru.executors.warm.WarmStarter`, so an endpoint is not kept Creating by imports).
     """
 
     def __init__(
@@ -98,9 +107,13 @@ class LocalModelHost:
         supervise_interval: float = 0.05,
         unix_sockets: bool = True,
         server_command: Sequence[str] | None = None,
+        starter: ProcessStarter | None = None,
     ) -> None:
+        if server_command is not None and starter is not None:
+            raise ValueError("server_command and starter are exclusive")
         self._run_root = Path(run_root)
         self._command = tuple(server_command or (python, "-m", SERVER_MODULE))
+        self._starter = starter
         self._grace = grace_seconds
         self._policy = RestartPolicy(first_delay=restart_backoff, max_delay=max_restart_backoff)
         self._recovery_wait = recovery_wait
@@ -211,7 +224,7 @@ class LocalModelHost:
             env[WORKERS_VARIABLE] = str(deployment.workers)
         env["PYTHONUNBUFFERED"] = "1"
 
-        def launch(instance: Instance, address: Address) -> subprocess.Popen[bytes]:
+        def launch(instance: Instance, address: Address) -> ServerProcess:
             return start_server(
                 self._command,
                 model_dir=deployment.model_dir,
@@ -220,6 +233,7 @@ class LocalModelHost:
                 cwd=folder,
                 log_path=instance.log_path,
                 failure_path=instance.failure_path,
+                starter=self._starter,
             )
 
         def address_for(index: int) -> Address:

@@ -19,11 +19,13 @@ import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 # sun_path holds 108 bytes on Linux and 104 on macOS, including the terminating NUL.
 UDS_PATH_LIMIT = 100
 LOOPBACK = "127.0.0.1"
-REASON_LIMIT = 1024  # SageMaker's FailureReason is at most 1024 characters
+REASON_LIMIT = 1024
+SERVER_MODULE = "tsukuru.runtime.serve"  # SageMaker's FailureReason is at most 1024 characters
 
 
 @dataclass(frozen=True)
@@ -61,6 +63,32 @@ def safe_name(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]", "_", text)[:120] or "_"
 
 
+class ServerProcess(Protocol):
+    """What the host uses of a server process (satisfied by `subprocess.Popen[bytes]`)."""
+
+    pid: int
+    returncode: int | None
+
+    def poll(self) -> int | None: ...
+
+    def wait(self, timeout: float | None = None) -> int: ...
+
+
+class ProcessStarter(Protocol):
+    """Starts `python -m module args` in a new session, stdout and stderr to `output`
+    (`tsukuru.executors.warm.WarmStarter`: forked from a helper that has imported the runtime)."""
+
+    def spawn(
+        self,
+        module: str,
+        args: Sequence[str],
+        *,
+        env: Mapping[str, str],
+        cwd: str | Path,
+        output: int | None,
+    ) -> ServerProcess: ...
+
+
 def start_server(
     command: Sequence[str],
     *,
@@ -70,18 +98,23 @@ def start_server(
     cwd: Path,
     log_path: Path,
     failure_path: Path,
-) -> subprocess.Popen[bytes]:
-    """Launch one server process in a new session, its output appended to `log_path`."""
+    starter: ProcessStarter | None = None,
+) -> ServerProcess:
+    """Launch one server process in a new session, its output appended to `log_path`.
+
+    With a `starter`, the server is `python -m SERVER_MODULE` started by it and `command` is
+    not used."""
     with contextlib.suppress(FileNotFoundError):
         failure_path.unlink()
     if address.uds is not None:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(address.uds)
-    argv = [*command, "--model-dir", model_dir, *address.cli_args()]
-    argv += ["--failure-file", str(failure_path)]
+    args = ["--model-dir", model_dir, *address.cli_args(), "--failure-file", str(failure_path)]
     with log_path.open("ab") as log:
+        if starter is not None:
+            return starter.spawn(SERVER_MODULE, args, env=env, cwd=cwd, output=log.fileno())
         return subprocess.Popen(
-            argv,
+            [*command, *args],
             cwd=cwd,
             env=dict(env),
             stdin=subprocess.DEVNULL,
@@ -91,13 +124,13 @@ def start_server(
         )
 
 
-def kill_group(process: subprocess.Popen[bytes], sig: int) -> None:
+def kill_group(process: ServerProcess, sig: int) -> None:
     """Signal the process's whole group (workers included); harmless once it is gone."""
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(process.pid, sig)
 
 
-def stop_servers(processes: Iterable[subprocess.Popen[bytes]], grace: float) -> None:
+def stop_servers(processes: Iterable[ServerProcess], grace: float) -> None:
     """SIGTERM every group, SIGKILL whatever is left after `grace` seconds; reap all."""
     running = list(processes)
     for process in running:

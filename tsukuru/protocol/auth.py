@@ -23,6 +23,7 @@ import time
 from collections.abc import Callable
 from datetime import timedelta
 from email.utils import parsedate_to_datetime
+from functools import lru_cache
 
 from tsukuru.protocol import auth_errors as errors
 from tsukuru.protocol.auth_sigv2 import verify_v2
@@ -38,7 +39,6 @@ from tsukuru.protocol.sigv4_verify import (
     declared_payload_hash,
     is_hex_sha256,
     matches,
-    payload_hash,
     scope,
     signing_key,
     string_to_sign,
@@ -156,8 +156,10 @@ class Authenticator:
     def _payload(self, req: WireRequest, cred: SigV4Credential, service: str) -> str:
         """The payload hash to sign with, after checking a declared digest against the body."""
         declared = declared_payload_hash(req, cred)
-        if declared is None or declared in PAYLOAD_MARKERS:
-            return payload_hash(req, cred)
+        if declared is None:
+            return UNSIGNED_PAYLOAD if cred.presigned and service == "s3" else body_sha256(req)
+        if declared in PAYLOAD_MARKERS:
+            return declared
         if not is_hex_sha256(declared):
             raise errors.bad_payload_marker(service, declared)
         computed = body_sha256(req)
@@ -194,6 +196,7 @@ class Authenticator:
             )
 
 
+@lru_cache(maxsize=64)  # one value per second of traffic
 def _amz_epoch(amz_date: str | None) -> float | None:
     """Seconds since the epoch of `yyyymmddThhmmssZ`, or None if it is not one."""
     text = amz_date or ""

@@ -66,7 +66,9 @@ SUBRESOURCES = frozenset(
 )
 
 
-def string_to_sign_v2(req: WireRequest, cred: SigV4Credential) -> str:
+def string_to_sign_v2(
+    req: WireRequest, cred: SigV4Credential, resource_path: str | None = None
+) -> str:
     query = req.query
     lower_query = {key.lower(): value for key, value in query}
     if cred.presigned:
@@ -81,7 +83,8 @@ def string_to_sign_v2(req: WireRequest, cred: SigV4Credential) -> str:
         _standard(req, "content-type", lower_query, cred.presigned),
         date_line,
     ]
-    return "\n".join(lines) + "\n" + _amz_headers(req, query, cred.presigned) + _resource(req)
+    resource = _resource(req, resource_path or req.raw_path or "/")
+    return "\n".join(lines) + "\n" + _amz_headers(req, query, cred.presigned) + resource
 
 
 def signature_v2(secret: str, text: str) -> str:
@@ -90,12 +93,20 @@ def signature_v2(secret: str, text: str) -> str:
 
 
 def verify_v2(req: WireRequest, cred: SigV4Credential, secret: str) -> str | None:
-    """None when the version-2 signature is right; else the string we expected signed."""
-    text = string_to_sign_v2(req, cred)
-    expected = signature_v2(secret, text).encode("ascii")
-    if hmac.compare_digest(expected, cred.signature.strip().encode("ascii", "replace")):
-        return None
-    return text
+    """None when the version-2 signature is right; else the string we expected signed.
+
+    A bucket-only path (`/bucket`) is signed as `/bucket/` by botocore and as sent by others,
+    so both are accepted.
+    """
+    given = cred.signature.strip().encode("ascii", "replace")
+    texts = [string_to_sign_v2(req, cred)]
+    path = req.raw_path or "/"
+    if path.count("/") == 1 and len(path) > 1:
+        texts.insert(0, string_to_sign_v2(req, cred, resource_path=path + "/"))
+    for text in texts:
+        if hmac.compare_digest(signature_v2(secret, text).encode("ascii"), given):
+            return None
+    return texts[0]
 
 
 def _standard(req: WireRequest, name: str, lower_query: dict[str, str], presigned: bool) -> str:
@@ -119,8 +130,7 @@ def _amz_headers(req: WireRequest, query: list[tuple[str, str]], presigned: bool
     return "".join(f"{name}:{','.join(values[name])}\n" for name in sorted(values))
 
 
-def _resource(req: WireRequest) -> str:
-    path = req.raw_path or "/"
+def _resource(req: WireRequest, path: str) -> str:
     picked: list[tuple[str, str | None]] = []
     for part in req.query_string.split("&"):
         key, sep, value = part.partition("=")

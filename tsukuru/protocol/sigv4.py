@@ -9,7 +9,8 @@ how requests from many clients share one port. Three forms arrive:
 * legacy S3 signature version 2 (`Authorization: AWS AKID:sig` or `AWSAccessKeyId=` in the
   query), which only yields the access key.
 
-Parsing never checks the signature; `tsukuru.protocol.sigv4_verify.verify` does that.
+Parsing never checks the signature; `tsukuru.protocol.auth` does that (with `sigv4_verify`,
+`sigv4_chunks` and `auth_sigv2`).
 """
 
 from __future__ import annotations

@@ -49,6 +49,7 @@ def canonical_request(
     return "\n".join(lines)
 
 
+@lru_cache(maxsize=1024)  # the same few paths (an endpoint's invocations) arrive again and again
 def canonical_uri(raw_path: str, service: str) -> str:
     path = raw_path or "/"
     if service == "s3":
@@ -62,6 +63,8 @@ def reencoded_s3_uri(raw_path: str) -> str:
 
 
 def canonical_query(query_string: str, *, drop_signature: bool) -> str:
+    if not query_string:
+        return ""
     pairs: list[tuple[str, str]] = []
     for part in query_string.split("&"):
         if not part:
@@ -122,7 +125,7 @@ def signing_key(secret: str, date: str, region: str, service: str) -> bytes:
 
 
 def sign(key: bytes, text: str) -> str:
-    return hmac.new(key, text.encode("utf-8"), hashlib.sha256).hexdigest()
+    return hmac.digest(key, text.encode("utf-8"), "sha256").hex()
 
 
 def signature(req: WireRequest, cred: SigV4Credential, secret: str) -> str:
@@ -162,7 +165,7 @@ def verify(req: WireRequest, secret: str) -> bool:
 
 
 def hmac_sha256(key: bytes, message: str) -> bytes:
-    return hmac.new(key, message.encode("utf-8"), hashlib.sha256).digest()
+    return hmac.digest(key, message.encode("utf-8"), "sha256")
 
 
 def _same(expected: str, given: str) -> bool:

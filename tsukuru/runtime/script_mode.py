@@ -62,6 +62,8 @@ def train(context: JobContext, framework: str) -> bool:
     """Run the job's script; True when it was stopped on request, raises when it failed."""
     layout = context.layout
     user, platform = split_platform_parameters(decode_hyperparameters(layout.hyperparameters()))
+    for folder in (layout.model_dir, layout.output_data_dir, layout.output_intermediate_dir):
+        folder.mkdir(parents=True, exist_ok=True)
     code = prepare_code(layout, platform.get("sagemaker_submit_directory"))
     script = entry_point(code, platform.get("sagemaker_program"))
     environment = requirements_environment(code, os.environ)

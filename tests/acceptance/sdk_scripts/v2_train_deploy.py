@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 import time
 from typing import Any
 
@@ -144,4 +143,3 @@ def deploy(
 
 if __name__ == "__main__":
     main()
-    sys.exit(0)

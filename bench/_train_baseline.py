@@ -1,0 +1,44 @@
+"""The training benchmark's baseline, alone in its process so its peak RSS is only its own.
+
+`python -m bench._train_baseline CSV PARAMS_JSON ROUNDS` reads CSV the fast way (pyarrow's
+multi-threaded reader, every column float32, label first), builds a `QuantileDMatrix`, trains
+with `xgb.train`, and prints `{"seconds": ...}`: the time from opening the file to the trained
+booster. Imports (numpy, pyarrow, xgboost) happen before the clock starts, and nothing else is
+imported, so the process's peak RSS is what this training needs and no more.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import xgboost as xgb
+
+
+def train(path: Path, params: dict[str, Any], rounds: int) -> float:
+    started = time.perf_counter()
+    with path.open() as handle:
+        columns = len(handle.readline().split(","))
+    names = [f"c{i}" for i in range(columns)]
+    table = pacsv.read_csv(
+        path,
+        read_options=pacsv.ReadOptions(column_names=names),
+        convert_options=pacsv.ConvertOptions(column_types=dict.fromkeys(names, pa.float32())),
+    )
+    data = np.asarray(table.to_tensor(row_major=True))
+    del table
+    matrix = xgb.QuantileDMatrix(data[:, 1:], label=data[:, 0])
+    del data
+    xgb.train(params, matrix, num_boost_round=rounds)
+    return time.perf_counter() - started
+
+
+if __name__ == "__main__":
+    seconds = train(Path(sys.argv[1]), json.loads(sys.argv[2]), int(sys.argv[3]))
+    print(json.dumps({"seconds": seconds}))

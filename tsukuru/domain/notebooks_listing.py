@@ -1,0 +1,111 @@
+"""ListNotebookInstances / ListNotebookInstanceLifecycleConfigs: filter, sort, page.
+
+Some of their filters (lifecycle config name contains, code repository, last-modified window)
+are not columns the store indexes, and a scope holds a handful of notebooks, so the records are
+read whole, filtered and sorted here, then cut into pages with the shared token scheme.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from tsukuru.domain.errors import Invalid
+from tsukuru.domain.paging import decode_token, encode_token, page_limit
+from tsukuru.domain.ports import ListQuery, Record, ResourceStore
+from tsukuru.domain.scope import Scope
+
+_BATCH = 500
+
+
+@dataclass(frozen=True)
+class Listing:
+    """One List* request's filters and order, as the wire gave them."""
+
+    name_contains: str | None = None
+    status_equals: str | None = None
+    created_after: datetime | None = None
+    created_before: datetime | None = None
+    modified_after: datetime | None = None
+    modified_before: datetime | None = None
+    sort_by: str = "CreationTime"
+    sort_order: str = "Descending"
+    max_results: int | None = None
+    next_token: str | None = None
+
+    def fingerprint(self, kind: str, extra: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "k": kind,
+            "n": self.name_contains,
+            "t": self.status_equals,
+            "a": self.created_after,
+            "b": self.created_before,
+            "ma": self.modified_after,
+            "mb": self.modified_before,
+            "s": self.sort_by,
+            "o": self.sort_order,
+            **extra,
+        }
+
+    def matches(self, record: Record) -> bool:
+        if self.name_contains and self.name_contains.lower() not in record.name.lower():
+            return False
+        if self.status_equals and record.status != self.status_equals:
+            return False
+        return _within(record.created, self.created_after, self.created_before) and _within(
+            record.modified, self.modified_after, self.modified_before
+        )
+
+
+def _within(moment: datetime, after: datetime | None, before: datetime | None) -> bool:
+    return (after is None or moment > after) and (before is None or moment < before)
+
+
+_SORT_KEYS: dict[str, Callable[[Record], Any]] = {
+    "Name": lambda record: record.name,
+    "CreationTime": lambda record: record.created,
+    "LastModifiedTime": lambda record: record.modified,
+    "Status": lambda record: record.status or "",
+}
+
+
+def all_records(store: ResourceStore, kind: str, scope: Scope) -> Iterator[Record]:
+    offset = 0
+    while True:
+        query = ListQuery(descending=False, offset=offset, limit=_BATCH)
+        page = store.find(kind, scope, query)
+        yield from page
+        if len(page) < _BATCH:
+            return
+        offset += _BATCH
+
+
+def list_page(
+    store: ResourceStore,
+    kind: str,
+    scope: Scope,
+    listing: Listing,
+    sort_keys: tuple[str, ...],
+    extra_filter: Callable[[Record], bool] | None = None,
+    extra_fingerprint: dict[str, Any] | None = None,
+) -> tuple[list[Record], str | None]:
+    """The page of records the request asks for, and the token of the next page (if any)."""
+    if listing.sort_by not in sort_keys:
+        raise Invalid(f"SortBy must be one of {', '.join(sort_keys)}, got {listing.sort_by}")
+    if listing.sort_order not in ("Ascending", "Descending"):
+        raise Invalid(f"SortOrder must be Ascending or Descending, got {listing.sort_order}")
+    filters = listing.fingerprint(kind, extra_fingerprint or {})
+    limit = page_limit(listing.max_results)
+    offset = decode_token(listing.next_token, filters)
+    found = [
+        record
+        for record in all_records(store, kind, scope)
+        if listing.matches(record) and (extra_filter is None or extra_filter(record))
+    ]
+    found.sort(key=lambda record: record.name)  # ties in name order, whatever the direction
+    found.sort(key=_SORT_KEYS[listing.sort_by], reverse=listing.sort_order == "Descending")
+    page = found[offset : offset + limit]
+    token = encode_token(offset + limit, filters) if len(found) > offset + limit else None
+    return page, token
