@@ -1,10 +1,12 @@
 """Every user-facing string of `tsukuru cost` and `tsukuru cleanup`, in one table.
 
-Same pattern as `cli_messages.py`: keyed `str.format` templates, no Rich markup, so a
-translation (the CLI will follow LANG) is one more table beside this one.
+Same pattern as `cli_messages.py`: keyed `str.format` templates, no Rich markup, in English and
+Japanese with the same keys; the locale (`LC_ALL`, `LC_MESSAGES`, `LANG`) picks the table.
 """
 
 from __future__ import annotations
+
+from tsukuru.cli_messages import wants_japanese
 
 ENGLISH: dict[str, str] = {
     # help texts
@@ -92,6 +94,97 @@ ENGLISH: dict[str, str] = {
 }
 
 
+JAPANESE: dict[str, str] = {
+    # help texts
+    "help_cost": "すべてのリソースを AWS で実行した場合の料金と、現在課金中のものを表示します。",
+    "help_cost_json": "料金の一覧を JSON で表示します。",
+    "help_cost_all": "モデル、エンドポイント設定、空のバケットやロググループも個別に表示します。",
+    "help_cleanup": "課金が続かないよう、エンドポイントを削除し、"
+    "ノートブックインスタンスを停止します（--include でほかのものも削除します）。",
+    "help_dry_run": "削除・停止する対象を表示するだけで、実際には何も変更しません。",
+    "help_yes": "確認を求めずに実行します。",
+    "help_older_than": "この期間より前に作成されたリソースだけを対象にします（例: 30m、2h、7d）。",
+    "help_include": "これらも削除します（カンマ区切り）: models、configs、buckets、logs。",
+    # errors
+    "bad_older_than": "エラー: --older-than には数値と単位（s、m、h、d、w）を"
+    " 2h のように指定してください。指定された値: {value!r}",
+    "bad_include": "エラー: --include に指定できるのは {choices} です。指定された値: {value!r}",
+    "ledger_failed": "エラー: {url} のプラットフォームが料金を報告できませんでした"
+    "（HTTP {status}）",
+    "ledger_unavailable": "注意: 料金は表示されません（{detail}）",
+    # cost: sections
+    "section_running": "実行中（時間単位で課金）",
+    "section_stored": "保存データ（保管している間、GB 月単位で課金）",
+    "section_stopped": "現在は課金なし",
+    "nothing_running": "実行中のものはありません。"
+    "時間単位で課金されているインスタンスはありません。",
+    "free_summary": "モデル {models} 個とエンドポイント設定 {configs} 個: "
+    "AWS では料金はかかりません。",
+    "empty_storage": "空のバケットまたはロググループが {count} 個あります。"
+    "保存データがないため課金されません。",
+    "col_kind": "種類",
+    "col_name": "名前",
+    "col_instances": "インスタンス",
+    "col_status": "ステータス",
+    "col_started": "開始",
+    "col_elapsed": "経過時間",
+    "col_rate": "単価",
+    "col_cost": "AWS での料金",
+    "col_price": "価格",
+    "col_size": "サイズ",
+    "col_age": "保管期間",
+    "col_action": "操作",
+    "col_created": "作成日時",
+    "col_frees": "解放されるもの",
+    "kind_TrainingJob": "トレーニングジョブ",
+    "kind_TransformJob": "バッチ変換ジョブ",
+    "kind_Endpoint": "エンドポイント",
+    "kind_NotebookInstance": "ノートブックインスタンス",
+    "kind_Bucket": "バケット",
+    "kind_LogGroup": "ロググループ",
+    "kind_Model": "モデル",
+    "kind_EndpointConfig": "エンドポイント設定",
+    "price_listed": "公開価格",
+    "price_estimated": "~ {based_on} からの推定",
+    "price_missing": "公開価格なし",
+    "price_no_charge": "無料",
+    "per_hour": "{money}/時間",
+    "per_gb_month": "{money}/GB 月",
+    "per_gb": "{money}/GB",
+    "no_price": "公開価格なし",
+    # cost: totals and notes
+    "total": "これまでに AWS で発生したはずの料金: {money}"
+    "（オンデマンドの公開価格、{region}、{currency}）",
+    "billing_now": "現在の課金: {money}/時間（1日あたり約 {per_day}）"
+    "— `tsukuru cleanup` で止められます",
+    "unpriced": "{count} 行は公開価格がないため合計に含まれていません。"
+    "{folder} の CSV に行を追加してください（列: instance_type,usage,usd_per_hour,source,as_of）",
+    "estimates": "~ は同じファミリーの公開価格があるインスタンスタイプからの推定値です",
+    "price_problem": "価格表: {problem}",
+    # cleanup
+    "action_delete": "削除",
+    "action_stop": "停止",
+    "nothing_to_clean": "クリーンアップするものはありません。",
+    "kept": "残したもの（削除するには --include を指定してください）: {what}",
+    "kept_models": "モデル {count} 個",
+    "kept_configs": "エンドポイント設定 {count} 個",
+    "kept_buckets": "バケット {count} 個",
+    "kept_logs": "ロググループ {count} 個",
+    "dry_run": "ドライランのため、何も変更していません。",
+    "confirm": "これら {count} 件のリソースを削除・停止しますか？",
+    "failed_one": "{kind} {name} を{action}できませんでした: {detail}",
+    "freed_nothing": "削除・停止したものはありません。",
+    "freed": "解放しました: {what}。",
+    "freed_deleted": "{items} を削除",
+    "freed_stopped": "{items} を停止",
+    "freed_count": "{kind} {count} 個",
+    "freed_bytes": "保存データ {size}（オブジェクト {objects} 個）",
+    "freed_log_bytes": "ログ {size}",
+    "freed_hourly": "{money}/時間の課金が止まりました（AWS のオンデマンド価格換算）。",
+}
+
+
 def text(key: str, **values: object) -> str:
-    """The English message `key`, with `values` filled in."""
-    return ENGLISH[key].format(**values)
+    """The message `key` in the locale's language, with `values` filled in."""
+    table = JAPANESE if wants_japanese() else ENGLISH
+    return table[key].format(**values)
