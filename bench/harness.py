@@ -9,12 +9,14 @@ that is removed afterwards.
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -25,11 +27,13 @@ from botocore.config import Config
 from tests.harness import REGION, RunningPlatform, free_port, start_platform
 
 __all__ = [
+    "LocalServer",
     "Report",
     "RunningPlatform",
     "best_time",
     "client",
     "moto_server",
+    "process_cpu_seconds",
     "running_platform",
 ]
 
@@ -46,9 +50,30 @@ def running_platform() -> Iterator[RunningPlatform]:
             platform.stop()
 
 
+@dataclass(frozen=True)
+class LocalServer:
+    """A baseline server process started for a benchmark."""
+
+    url: str
+    pid: int
+
+
+def process_cpu_seconds(pid: int) -> float:
+    """User + system CPU time a process has used so far (Linux /proc; NaN elsewhere).
+
+    On a busy machine wall-clock rates swing with the neighbours; CPU time per operation
+    barely moves, so benchmarks print both.
+    """
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return float("nan")
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 @contextmanager
-def moto_server(timeout: float = 60) -> Iterator[str]:
-    """moto in server mode on a free loopback port; yields its endpoint URL."""
+def moto_server(timeout: float = 60) -> Iterator[LocalServer]:
+    """moto in server mode on a free loopback port."""
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     process = subprocess.Popen(
@@ -68,7 +93,7 @@ def moto_server(timeout: float = 60) -> Iterator[str]:
                 if time.monotonic() > deadline:
                     raise RuntimeError("moto server did not start in time") from None
                 time.sleep(0.1)
-        yield url
+        yield LocalServer(url, process.pid)
     finally:
         process.terminate()
         try:
@@ -117,8 +142,8 @@ class Report:
         self.name = name
         self.missed: list[str] = []
 
-    def figure(self, label: str, value: float, unit: str) -> None:
-        print(f"{self.name}: {label:<44} {value:>10.1f} {unit}", flush=True)
+    def figure(self, label: str, value: float, unit: str, precision: int = 1) -> None:
+        print(f"{self.name}: {label:<44} {value:>10.{precision}f} {unit}", flush=True)
 
     def ratio(self, label: str, value: float, target: float) -> None:
         verdict = "ok" if value >= target else "MISSED"

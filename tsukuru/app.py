@@ -49,12 +49,15 @@ from tsukuru.domain.training import TrainingService
 from tsukuru.domain.training_run import TrainingRunner
 from tsukuru.domain.transforms import TransformService
 from tsukuru.domain.transforms_run import TransformRunner
+from tsukuru.executors.limits import memory_share
 from tsukuru.executors.local import LocalExecutor
 from tsukuru.executors.warm import WarmStarter
 from tsukuru.gateway import build_gateway
+from tsukuru.gateway_bodies import BodyIntake
 from tsukuru.hosting.local import LocalModelHost
 from tsukuru.hosting.notebooks import LocalNotebookHost
 from tsukuru.hosting.notebooks_kernels import notebooks_root
+from tsukuru.hosting.orphans import claim_children, reap_orphans
 from tsukuru.protocol.auth import Authenticator
 from tsukuru.protocol.dispatch import Dispatcher
 from tsukuru.protocol.sigv4 import SigV4Credential
@@ -91,10 +94,16 @@ class Platform:
     meter: UsageMeter  # usage intervals of endpoints (and notebook instances)
     notebooks: NotebookService
     notebook_host: LocalNotebookHost
+    dispatcher: Dispatcher  # the wire pipeline (`dispatcher.handlers`: every served operation)
+    run_id: str = ""  # marks the processes this run starts (see tsukuru.hosting.orphans)
 
     def start(self) -> None:
-        """Crash recovery, in order: drop bytes no row references, settle jobs that were running,
-        bring serving endpoints back."""
+        """Crash recovery, in order: stop processes a killed earlier run left behind, drop
+        bytes no row references, settle jobs that were running, bring serving endpoints back."""
+        if self.run_id:
+            reaped = reap_orphans(self.settings.home, self.run_id)
+            if reaped:
+                log.info("stopped %d process(es) left running by an earlier platform run", reaped)
         removed = self.objects.garbage_collect()
         if removed:
             log.info("removed %d leftover blob files from an interrupted run", removed)
@@ -138,6 +147,7 @@ class Platform:
 
 def build_platform(settings: Settings) -> Platform:
     settings.home.mkdir(parents=True, exist_ok=True)
+    run_id = claim_children(settings.home)  # before any process is started
     clock = SystemClock()
     metadata = open_store(settings.metadata_url)
     blobs = FilesystemBlobStore(settings.home / "blobs")
@@ -150,12 +160,14 @@ def build_platform(settings: Settings) -> Platform:
     # it starts now, in the background (until it is ready, processes start cold).
     starter = WarmStarter(log_path=settings.home / "forkserver.log")
     starter.start()
+    # Each job's memory share: three quarters of the machine split between the job slots.
+    job_memory = memory_share(settings.effective_job_slots)
 
     runner = TrainingRunner(
         metadata.resources,
         access,
         logs,
-        LocalExecutor(starter=starter),
+        LocalExecutor(starter=starter, memory_limit=job_memory),
         clock,
         settings.home / "jobs",
         slots,
@@ -188,7 +200,7 @@ def build_platform(settings: Settings) -> Platform:
         access,
         definitions,
         logs,
-        LocalExecutor(starter=starter),
+        LocalExecutor(starter=starter, memory_limit=job_memory),
         clock,
         settings.home / "transform-jobs",
         slots,
@@ -297,6 +309,7 @@ def build_platform(settings: Settings) -> Platform:
         extra_routes=[Route("/_tsukuru/cost", cost, methods=["GET"])],
         console=console,
         console_prefix=CONSOLE_PREFIX,
+        intake=BodyIntake(folder=blobs.temporary_folder),
     )
     platform = Platform(
         settings=settings,
@@ -315,6 +328,8 @@ def build_platform(settings: Settings) -> Platform:
         meter=meter,
         notebooks=notebooks,
         notebook_host=notebook_host,
+        dispatcher=dispatcher,
+        run_id=run_id,
     )
     return platform
 

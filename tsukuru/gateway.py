@@ -2,7 +2,8 @@
 
 This module is the only place that knows Starlette's request and response types for AWS traffic:
 it turns an HTTP request into a `WireRequest`, hands it to the dispatcher and writes the
-`WireResponse` back, streaming file bodies from disk instead of reading them into memory.
+`WireResponse` back, streaming file bodies from disk instead of reading them into memory, and
+spooling large request bodies to disk on the way in (`tsukuru.gateway_bodies`).
 
 `/` is shared: S3's ListBuckets is `GET /`, and so is a browser opening the web console. AWS
 clients always sign (an `Authorization` header, `X-Amz-*` headers or a presigned query), a
@@ -24,6 +25,7 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import BaseRoute, Mount, Route, request_response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from tsukuru.gateway_bodies import BodyIntake, ReceivedBody, receive_body
 from tsukuru.protocol.wire import FilePayload, Headers, WireRequest, WireResponse
 
 DispatchFn = Callable[[WireRequest], Awaitable[WireResponse]]
@@ -32,14 +34,20 @@ Lifespan = Callable[[Starlette], AbstractAsyncContextManager[None]]
 _CHUNK = 4 * 1024 * 1024
 
 
-async def to_wire_request(request: Request) -> WireRequest:
+async def to_wire_request(request: Request, received: ReceivedBody | None = None) -> WireRequest:
+    """The request as the protocol layer sees it; `received` is its body when already taken
+    (spooled, or refused), otherwise the body is read into memory here."""
+    if received is None:
+        received = ReceivedBody(body=await request.body())
     raw_path = request.scope.get("raw_path") or request.url.path.encode()
     return WireRequest(
         method=request.method,
         raw_path=raw_path.decode("latin-1"),
         query_string=request.scope.get("query_string", b"").decode("latin-1"),
         headers=Headers(list(request.headers.items())),
-        body=await request.body(),
+        body=received.body,
+        spooled=received.spooled,
+        body_error=received.error,
     )
 
 
@@ -123,9 +131,12 @@ def build_gateway(
     lifespan: Lifespan | None = None,
     console: ASGIApp | None = None,
     console_prefix: str = "/_console",
+    intake: BodyIntake | None = None,
 ) -> Starlette:
     """The ASGI app: health check, any extra routes, the web console (under `console_prefix`,
-    and at `/` for unsigned browser requests), then the AWS catch-all."""
+    and at `/` for unsigned browser requests), then the AWS catch-all. `intake` says where
+    large request bodies are spooled (default: nowhere, all are read into memory)."""
+    bodies = intake or BodyIntake()
 
     async def health(_: Request) -> Response:
         ready = is_ready()
@@ -134,7 +145,11 @@ def build_gateway(
         )
 
     async def aws(request: Request) -> Response:
-        return to_http_response(await dispatch(await to_wire_request(request)))
+        received = await receive_body(request, bodies)
+        try:
+            return to_http_response(await dispatch(await to_wire_request(request, received)))
+        finally:
+            await received.discard()
 
     methods = ["GET", "HEAD", "PUT", "POST", "DELETE", "PATCH", "OPTIONS"]
     routes: list[BaseRoute] = [

@@ -18,7 +18,6 @@ from typing import Any
 from urllib.parse import parse_qs, urlparse
 
 import httpx
-import nbformat
 from jupyter_client.manager import AsyncKernelManager
 from nbclient import NotebookClient
 from nbformat import NotebookNode
@@ -52,7 +51,7 @@ class Jupyter:
         self.request("PUT", f"/api/contents/{path}", json=body).raise_for_status()
 
     def put_notebook(self, path: str, notebook: NotebookNode) -> None:
-        body = {"type": "notebook", "content": json.loads(nbformat.writes(notebook))}
+        body = {"type": "notebook", "content": json.loads(json.dumps(notebook))}
         self.request("PUT", f"/api/contents/{path}", json=body).raise_for_status()
 
     def get_text(self, path: str) -> str:
@@ -101,7 +100,7 @@ def run_notebook(
     deadline = time.monotonic() + 30
     while not connection.exists() and time.monotonic() < deadline:
         time.sleep(0.1)
-    manager = ServerKernel(connection_file=str(connection))
+    manager = ServerKernel(connection_file=str(connection), owns_kernel=False)
     manager.load_connection_file()
     client = NotebookClient(notebook, km=manager, timeout=timeout, allow_errors=False)
     executed: NotebookNode = client.execute()

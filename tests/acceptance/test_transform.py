@@ -275,6 +275,7 @@ def test_stop_transform_job(sm: Any, s3m: Any, trained: Trained) -> None:
 
 
 @pytest.mark.sdk
+@pytest.mark.slow
 def test_sdk_v2_transformer(
     platform: RunningPlatform, s3m: Any, trained: Trained, tmp_path: Path
 ) -> None:

@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 import pytest
+from httpx import Response
 from starlette.testclient import TestClient
 
 from tests.console.world import World, build_world
@@ -30,3 +31,10 @@ def csrf_of(client: TestClient) -> str:
     match = re.search(r'<meta name="csrf-token" content="([^"]+)">', page)
     assert match, "every page carries the form token"
     return match.group(1)
+
+
+def follow(client: TestClient, response: Response) -> Response:
+    """Load the page a 303 points at (its Location is an absolute path on the gateway)."""
+    assert response.status_code == 303, response.text
+    page: Response = client.get(f"http://127.0.0.1:4590{response.headers['location']}")
+    return page

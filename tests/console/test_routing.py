@@ -23,7 +23,7 @@ def gateway(world: World) -> tuple[TestClient, list[WireRequest]]:
         seen.append(request)
         return WireResponse(200, {"content-type": "application/xml"}, b"<aws/>")
 
-    app = build_gateway(dispatch, console=world.app)
+    app = build_gateway(dispatch, console=world.console)
     client = TestClient(app, base_url="http://127.0.0.1:4590", client=("127.0.0.1", 1))
     return client, seen
 

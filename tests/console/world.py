@@ -20,11 +20,18 @@ from pathlib import Path
 from typing import Any
 
 from starlette.applications import Starlette
+from starlette.routing import Mount
 from starlette.testclient import TestClient
 
 from tests.acceptance.platform_support import training_request
 from tsukuru.blobs.memory import MemoryBlobStore
-from tsukuru.console import ConsoleAuth, ConsoleServices, build_console
+from tsukuru.console import (
+    PREFIX,
+    ConsoleAuth,
+    ConsoleServices,
+    NotebookControl,
+    build_console,
+)
 from tsukuru.domain.clock import ManualClock
 from tsukuru.domain.endpoint_routing import Route, RoutingTable
 from tsukuru.domain.endpoints import KIND as ENDPOINT
@@ -86,15 +93,17 @@ class World:
     metadata: Any
     clock: ManualClock
     host: ScriptedHost
-    app: Starlette
+    console: Starlette
+    app: Starlette  # the console mounted at /_console, as the gateway mounts it
     submitted: list[str] = field(default_factory=list)
     stopped: list[str] = field(default_factory=list)
 
     def client(self, host: str = "127.0.0.1", **headers: str) -> TestClient:
-        """A browser on `host` (loopback unless told otherwise), following no redirects."""
+        """A browser on `host` (loopback unless told otherwise), following no redirects;
+        paths are relative to the console (`/buckets` is `/_console/buckets`)."""
         return TestClient(
             self.app,
-            base_url="http://127.0.0.1:4590",
+            base_url=f"http://127.0.0.1:4590{PREFIX}",
             client=(host, 50000),
             follow_redirects=False,
             headers=headers or None,
@@ -241,6 +250,7 @@ def build_world(
     metadata: Any | None = None,
     auth: ConsoleAuth | None = None,
     with_transforms: bool = True,
+    notebooks: NotebookControl | None = None,
 ) -> World:
     metadata = metadata or MemoryMetadata()
     clock = ManualClock(START)
@@ -299,14 +309,17 @@ def build_world(
         ledger=ledger,
         reports_dir=tmp / "reports",
         transforms=transforms if with_transforms else None,
+        notebooks=notebooks,
         auth=auth or ConsoleAuth(),
     )
+    console = build_console(services)
     return World(
         services=services,
         metadata=metadata,
         clock=clock,
         host=host,
-        app=build_console(services),
+        console=console,
+        app=Starlette(routes=[Mount(PREFIX, app=console)]),
         submitted=submitted,
         stopped=stopped,
     )

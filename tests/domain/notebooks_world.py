@@ -70,7 +70,8 @@ class World:
         return self.lifecycle.create(SCOPE, request)
 
     def wait_for(self, name: str, *statuses: str, timeout: float = 30) -> Record:
-        return wait(lambda: self._status_in(name, statuses), timeout)
+        record: Record = wait(lambda: self._status_in(name, statuses), timeout)
+        return record
 
     def _status_in(self, name: str, statuses: tuple[str, ...]) -> Record | None:
         record = self.service.get(SCOPE, name)

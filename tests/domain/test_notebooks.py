@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -34,7 +35,7 @@ def test_create_goes_pending_then_in_service_with_a_url(world: World) -> None:
 
 
 def test_requests_that_break_a_rule_create_nothing(world: World) -> None:
-    cases = [
+    cases: list[tuple[dict[str, Any], str]] = [
         ({"NotebookInstanceName": "bad_name"}, "notebookInstanceName"),
         ({"InstanceType": "t3.medium"}, "instanceType"),
         ({"RoleArn": "my-role"}, "roleArn"),
@@ -193,7 +194,7 @@ def test_a_server_that_cannot_start_fails_the_instance(tmp_path: Path) -> None:
 def test_stopping_during_a_slow_start_stops_it(world: World) -> None:
     world.config("lc", on_start="echo begin\nsleep 60")
     world.create(LifecycleConfigName="lc")
-    wait(lambda: (world.home() / ".tsukuru" / "lifecycle-script.sh").exists(), 10)
+    wait((world.home() / ".tsukuru" / "lifecycle-script.sh").exists, 10)
     world.service.stop(SCOPE, "nb-1")
     record = world.wait_for("nb-1", "Stopped", "Failed", timeout=15)
     assert record.status == "Stopped"

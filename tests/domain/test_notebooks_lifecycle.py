@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+from typing import Any
 
 import pytest
 
@@ -49,7 +50,7 @@ def test_create_describe_and_decode(configs: LifecycleConfigService) -> None:
 
 
 def test_bad_requests_are_refused(configs: LifecycleConfigService) -> None:
-    cases = [
+    cases: list[tuple[dict[str, Any], str]] = [
         ({"NotebookInstanceLifecycleConfigName": "no_underscores"}, "notebookInstanceLifecycle"),
         (
             {"NotebookInstanceLifecycleConfigName": "a", "OnStart": [{"Content": "not base64!"}]},

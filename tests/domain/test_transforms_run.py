@@ -28,6 +28,7 @@ from tsukuru.domain.scope import Scope
 from tsukuru.domain.transforms import KIND, LOG_GROUP, TransformService
 from tsukuru.domain.transforms_run import TransformRunner
 from tsukuru.executors.local import LocalExecutor
+from tsukuru.executors.warm import WarmStarter
 from tsukuru.store.memory import MemoryMetadata
 
 SCOPE = Scope("123456789012", "us-east-1")
@@ -94,8 +95,18 @@ def model_archive() -> bytes:
     return buffer.getvalue()
 
 
+@pytest.fixture(scope="module")
+def starter(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WarmStarter]:
+    """Job processes forked from the warm helper, as the platform starts them."""
+    warm = WarmStarter(log_path=tmp_path_factory.mktemp("warm") / "forkserver.log")
+    warm.start()
+    warm.ready(timeout=60)
+    yield warm
+    warm.close()
+
+
 @pytest.fixture
-def platform(tmp_path: Path) -> Iterator[Platform]:
+def platform(tmp_path: Path, starter: WarmStarter) -> Iterator[Platform]:
     clock = SystemClock()
     metadata = MemoryMetadata()
     objects = ObjectService(metadata.objects, FilesystemBlobStore(tmp_path / "blobs"), clock)
@@ -108,7 +119,7 @@ def platform(tmp_path: Path) -> Iterator[Platform]:
         access,
         definitions,
         LogService(metadata.logs, clock),
-        LocalExecutor(grace_seconds=1),
+        LocalExecutor(grace_seconds=1, starter=starter),
         clock,
         tmp_path / "jobs",
         slots,
@@ -231,3 +242,32 @@ def test_jobs_left_running_by_a_previous_process_end_failed(platform: Platform) 
         "platform restarted"
         in platform.metadata.resources.get(KIND, SCOPE, "old-1").doc["FailureReason"]
     )
+
+
+def test_a_manifest_and_a_single_object_uri_name_outputs_by_their_keys(
+    platform: Platform,
+) -> None:
+    first, second = rows(4, seed=5), rows(6, seed=6)
+    platform.put("m/x/a.csv", csv_text(first).encode())
+    platform.put("m/y/b.csv", csv_text(second).encode())
+    platform.put("lists/manifest.json", b'[{"prefix": "s3://data/m/"}, "x/a.csv", "y/b.csv"]')
+    platform.create(
+        "job-manifest",
+        TransformInput={
+            "DataSource": {
+                "S3DataSource": {
+                    "S3DataType": "ManifestFile",
+                    "S3Uri": "s3://data/lists/manifest.json",
+                }
+            },
+            "ContentType": "text/csv",
+            "SplitType": "Line",
+        },
+    )
+    platform.create("job-single", prefix="m/y/b.csv")
+    for name in ("job-manifest", "job-single"):
+        doc = platform.wait(name)
+        assert doc["TransformJobStatus"] == "Completed", doc.get("FailureReason")
+    assert platform.get("out-job-manifest/x/a.csv.out").decode().splitlines() == predictions(first)
+    assert platform.get("out-job-manifest/y/b.csv.out").decode().splitlines() == predictions(second)
+    assert platform.get("out-job-single/b.csv.out").decode().splitlines() == predictions(second)

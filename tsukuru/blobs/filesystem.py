@@ -70,6 +70,12 @@ class FilesystemBlobStore:
         self._objects.mkdir(parents=True, exist_ok=True)
         self._tmp.mkdir(parents=True, exist_ok=True)
 
+    @property
+    def temporary_folder(self) -> Path:
+        """Where unfinished writes live (same filesystem as the blobs; emptied at start-up by
+        `clean_temporary`): the gateway spools large request bodies here too."""
+        return self._tmp
+
     # ------------------------------------------------------------------ writing
 
     def write(self, chunks: Iterable[bytes]) -> BlobInfo:

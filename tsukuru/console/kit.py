@@ -16,6 +16,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from tsukuru.console.deps import ConsoleServices
+from tsukuru.console.ledger_cache import CachedLedger
 from tsukuru.console.rendering import PREFIX, Renderer
 from tsukuru.domain.errors import AlreadyExists, Conflict, DomainError, NotFound
 
@@ -40,6 +41,7 @@ class Kit:
     def __init__(self, services: ConsoleServices, renderer: Renderer) -> None:
         self.services = services
         self.renderer = renderer
+        self.ledger = CachedLedger(services)  # the dashboard and the cleanup page share it
 
     @property
     def scope(self) -> Any:

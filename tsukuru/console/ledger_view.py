@@ -65,7 +65,7 @@ class ResourceLine:
 
 
 def _describe_part(item: LineItem) -> str:
-    where = f"{item.instance_type} \u00d7 {item.instance_count}" if item.instance_type else ""
+    where = f"{item.instance_type} × {item.instance_count}" if item.instance_type else ""
     return f"{item.part}: {where}" if item.part else where
 
 

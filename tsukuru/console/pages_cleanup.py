@@ -18,8 +18,10 @@ from starlette.routing import BaseRoute, Route
 from tsukuru.console.actions import Freed, stop_or_delete
 from tsukuru.console.guard import csrf_protected
 from tsukuru.console.kit import Kit
-from tsukuru.console.ledger_view import ACTION_ORDER, link, merge, sections
+from tsukuru.console.ledger_view import ACTION_ORDER, ResourceLine, link, merge, sections
+from tsukuru.domain.endpoints import KIND as ENDPOINT
 from tsukuru.domain.errors import DomainError
+from tsukuru.domain.ledger_usage import SERVING
 
 
 def _order(value: str) -> int:
@@ -39,7 +41,8 @@ class CleanupPages:
 
     def _page(self, request: Request, failures: list[str] | None = None) -> Response:
         services = self.kit.services
-        ledger = sections(services.ledger.report(self.kit.scope))
+        ledger = sections(self.kit.ledger.report())
+        ledger.free += self._idle_endpoints()
         return self.kit.page(
             request,
             "cleanup.html",
@@ -51,6 +54,27 @@ class CleanupPages:
             notebooks_available=services.notebooks is not None,
         )
 
+    def _idle_endpoints(self) -> list[ResourceLine]:
+        """Endpoints that exist but are not metered (Creating, Failed): they cost nothing, yet
+        a user cleaning up wants them gone too."""
+        records, _ = self.kit.services.definitions.find(ENDPOINT, self.kit.scope, max_results=1000)
+        return [
+            ResourceLine(
+                kind=ENDPOINT,
+                name=record.name,
+                status=record.status,
+                running=False,
+                billable_now=False,
+                started=record.created,
+                elapsed_seconds=0.0,
+                usd_per_hour=None,
+                estimated_usd=0.0,
+                price_basis="no_charge",
+            )
+            for record in records
+            if record.status not in SERVING
+        ]
+
     def cleanup(self, request: Request) -> Response:
         return self._page(request)
 
@@ -60,7 +84,7 @@ class CleanupPages:
         if not chosen:
             return self.kit.see_other("/cleanup", {"notice": "nothing_selected"})
         services = self.kit.services
-        report = await self.kit.in_thread(lambda: services.ledger.report(self.kit.scope))
+        report = await self.kit.in_thread(self.kit.ledger.report)
         rates = {
             line.value: line.usd_per_hour or 0.0 for line in merge(report.items) if line.running
         }
@@ -81,8 +105,9 @@ class CleanupPages:
             stopped_hourly += rates.get(value, 0.0)
             freed.objects += result.objects
             freed.bytes += result.bytes
+        self.kit.ledger.invalidate()
         if failures:
-            return self._page(request, failures)
+            return await self.kit.in_thread(partial(self._page, request, failures))
         return self.kit.see_other(
             "/cleanup",
             {

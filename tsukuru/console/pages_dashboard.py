@@ -37,7 +37,7 @@ class DashboardPages:
     def dashboard(self, request: Request) -> Response:
         services = self.kit.services
         scope = self.kit.scope
-        ledger = sections(services.ledger.report(scope))
+        ledger = sections(self.kit.ledger.report())
         views, more_jobs = services.training.find(scope, max_results=RECENT_JOBS)
         endpoints, more_endpoints = services.definitions.find(
             ENDPOINT, scope, max_results=SHOWN_ENDPOINTS

@@ -27,6 +27,17 @@ SETTLED = ("InService", "Failed")
 CONTENT_TYPES = ("text/csv", "application/json", "text/libsvm")
 MAX_BODY = 6 * 1024 * 1024  # InvokeEndpoint's payload limit
 SHOWN_RESPONSE = 20_000  # characters of the response body shown on the page
+_NO_OUTCOME: dict[str, Any] = {
+    "ok": False,
+    "variant": None,
+    "status": None,
+    "content_type": "",
+    "body": "",
+    "cut": False,
+    "error": None,
+    "error_key": None,
+    "ms": 0.0,
+}
 
 
 def endpoint_row(record: Record) -> dict[str, Any]:
@@ -137,9 +148,9 @@ class EndpointPages:
     async def _call(self, name: str, body: str, content_type: str) -> dict[str, Any]:
         payload = body.encode("utf-8")
         if not payload:
-            return {"ok": False, "error_key": "invoke.empty"}
+            return {**_NO_OUTCOME, "error_key": "invoke.empty"}
         if len(payload) > MAX_BODY:
-            return {"ok": False, "error_key": "invoke.too_big"}
+            return {**_NO_OUTCOME, "error_key": "invoke.too_big"}
         invocation = Invocation(body=payload, content_type=content_type, accept=None)
         started = time.perf_counter()
         outcome: dict[str, Any]
@@ -167,7 +178,7 @@ class EndpointPages:
                 outcome["error"] = text[:1000]
         outcome["ms"] = (time.perf_counter() - started) * 1000
         self.latency.record(name, outcome["ms"], bool(outcome["ok"]))
-        return outcome
+        return {**_NO_OUTCOME, **outcome}
 
     async def delete(self, request: Request) -> Response:
         name = request.path_params["name"]

@@ -161,7 +161,12 @@ class EndpointService:
     def recover(self) -> int:
         """Bring endpoints that were serving before a restart back, without user action."""
         count = 0
-        for record in self._store.list_by_status(KIND, ("InService", "Creating", "Updating")):
+        for found in self._store.list_by_status(KIND, ("InService", "Creating", "Updating")):
+            record = found
+            if "PendingConfigName" in found.doc:
+                # An update the restart interrupted is dropped: the generation that served
+                # before it comes back, still under its own config (call UpdateEndpoint again).
+                record = self._mutate(found.scope, found.name, _drop_pending_update)
             variants = record.doc["Variants"]
             generation = int(record.doc["Generation"]) + 1
             self._spawn(
@@ -348,3 +353,8 @@ class EndpointService:
         with self._lock:
             self._threads.add(thread)
         thread.start()
+
+
+def _drop_pending_update(doc: Doc) -> str | None:
+    doc.pop("PendingConfigName", None)
+    return None

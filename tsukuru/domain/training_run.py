@@ -148,6 +148,9 @@ class TrainingRunner:
             "TSUKURU_ENVS_DIR": str(self._jobs_root.parent / "envs"),
         }
         env.update({str(k): str(v) for k, v in (request.get("Environment") or {}).items()})
+        volume = (request.get("ResourceConfig") or {}).get("VolumeSizeInGB")
+        if volume:  # the job's disk share, which the executor enforces
+            env["TSUKURU_VOLUME_SIZE_GB"] = str(volume)
         limit = int((request.get("StoppingCondition") or {}).get("MaxRuntimeInSeconds", 86400))
         metrics = _MetricParser(doc.get("MetricDefinitions") or [])
         code = run_process(

@@ -14,23 +14,27 @@ A body is aws-chunked when `Content-Encoding` says so or when `X-Amz-Content-SHA
 `STREAMING-*` payload (S3 accepts both). Whoever authenticated the request may pass a
 `ChunkCheck`, which sees every chunk with its `chunk-signature` and the trailer lines as they are
 decoded (`tsukuru.protocol.sigv4_chunks` verifies the signature chain); the decoder itself
-judges only the framing.
+judges only the framing. A body the gateway spooled to a file is decoded from that file into a
+sibling file, chunk by chunk, so a 5 GiB upload is never held in memory.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import io
+from collections.abc import Callable, Sequence
 from dataclasses import replace
-from typing import Protocol
+from typing import BinaryIO, Protocol
 
 from tsukuru.protocol.errors import ServiceError
-from tsukuru.protocol.wire import Headers, WireRequest
+from tsukuru.protocol.wire import Headers, SpooledBody, WireRequest
 
 CRLF = b"\r\n"
 AWS_CHUNKED = "aws-chunked"
 STREAMING_PREFIX = "STREAMING-"
 SIGNATURE_EXTENSION = "chunk-signature="
 TRAILER_SIGNATURE = "x-amz-trailer-signature"
+MAX_HEADER_LINE = 4096  # `<hex size>;chunk-signature=<64 hex>` is under 100 bytes
+MAX_TRAILER_BYTES = 64 * 1024
 
 
 class ChunkCheck(Protocol):
@@ -57,14 +61,23 @@ def decode_aws_chunked(req: WireRequest, check: ChunkCheck | None = None) -> Wir
     """
     if not is_aws_chunked(req):
         return req
-    body, trailers = decode_chunks(req.body, check)
+    body = b""
+    spooled = None
+    if req.spooled is not None:
+        decoded = req.spooled.path + ".decoded"
+        with req.spooled.open() as source, open(decoded, "wb") as out:
+            size, trailers = decode_stream(source, out.write, check)
+        spooled = SpooledBody(decoded, size)
+    else:
+        body, trailers = decode_chunks(req.body, check)
+        size = len(body)
     declared = req.headers.get("X-Amz-Decoded-Content-Length")
     if declared is not None:
         if not declared.strip().isdigit():
             raise ServiceError("InvalidRequest", "X-Amz-Decoded-Content-Length must be a number")
-        if int(declared) != len(body):
+        if int(declared) != size:
             raise _incomplete(
-                f"X-Amz-Decoded-Content-Length is {declared} but the chunks hold {len(body)} bytes"
+                f"X-Amz-Decoded-Content-Length is {declared} but the chunks hold {size} bytes"
             )
     headers: dict[str, str] = {}
     for name, value in req.headers.items():
@@ -75,9 +88,9 @@ def decode_aws_chunked(req: WireRequest, check: ChunkCheck | None = None) -> Wir
                 headers[name] = ", ".join(rest)
         elif lowered != "content-length":
             headers[name] = value
-    headers["Content-Length"] = str(len(body))
+    headers["Content-Length"] = str(size)
     headers.update((k, v) for k, v in trailers if k.lower() != TRAILER_SIGNATURE)
-    return replace(req, body=body, headers=Headers(headers))
+    return replace(req, body=body, spooled=spooled, headers=Headers(headers))
 
 
 def decode_chunks(
@@ -86,31 +99,39 @@ def decode_chunks(
     """(decoded body, trailing header lines) of an aws-chunked body; IncompleteBody if
     malformed, or whatever `check` raises."""
     parts: list[bytes] = []
-    position = 0
+    _, trailers = decode_stream(io.BytesIO(framed), parts.append, check)
+    return b"".join(parts), trailers
+
+
+def decode_stream(
+    source: BinaryIO, write: Callable[[bytes], object], check: ChunkCheck | None = None
+) -> tuple[int, list[tuple[str, str]]]:
+    """Decode the aws-chunked body read from `source`, handing each chunk's data to `write`;
+    returns (decoded size, trailing header lines). One chunk at a time is in memory."""
+    size_total = 0
     while True:
-        line_end = framed.find(CRLF, position)
-        if line_end < 0:
+        line = source.readline(MAX_HEADER_LINE)
+        if not line.endswith(CRLF):
             raise _incomplete("a chunk header is not terminated by CRLF")
-        size, signature = _chunk_header(framed[position:line_end])
-        position = line_end + 2
+        size, signature = _chunk_header(line[:-2])
         if size == 0:
             if check is not None:
                 check.chunk(b"", signature)
             break
-        data_end = position + size
-        if data_end + 2 > len(framed):
+        data = source.read(size)
+        end = source.read(2)
+        if len(data) < size or len(end) < 2:
             raise _incomplete(f"a chunk announces {size} bytes but the body ends early")
-        if framed[data_end : data_end + 2] != CRLF:
+        if end != CRLF:
             raise _incomplete("a chunk's data is not followed by CRLF")
-        data = framed[position:data_end]
         if check is not None:
             check.chunk(data, signature)
-        parts.append(data)
-        position = data_end + 2
-    trailers = _trailers(framed[position:])
+        write(data)
+        size_total += size
+    trailers = _trailers(source.read(MAX_TRAILER_BYTES + 1)[:MAX_TRAILER_BYTES])
     if check is not None:
         check.trailer(trailers)
-    return b"".join(parts), trailers
+    return size_total, trailers
 
 
 def _chunk_header(header: bytes) -> tuple[int, str | None]:

@@ -28,7 +28,14 @@ from botocore.model import OperationModel
 from tsukuru.protocol.auth import Authenticate
 from tsukuru.protocol.chunked import decode_aws_chunked
 from tsukuru.protocol.context import Handler, HandlerResult, Handlers, Reply, RequestContext
-from tsukuru.protocol.errors import ServiceError, not_implemented
+from tsukuru.protocol.errors import (
+    BodyTooLarge,
+    ServiceError,
+    body_too_large,
+    is_storage_full,
+    not_implemented,
+    storage_full,
+)
 from tsukuru.protocol.parse import parse_request, resolve_operation
 from tsukuru.protocol.routing import fallback_service, route
 from tsukuru.protocol.serialize import request_id_headers, serialize_error, serialize_response
@@ -56,6 +63,11 @@ class Dispatcher:
         self._log = logger
         self._authenticate = authenticate
 
+    @property
+    def handlers(self) -> Mapping[str, Handlers]:
+        """Service name → operation name → handler: every operation this dispatcher serves."""
+        return self._handlers
+
     async def handle(self, req: WireRequest) -> WireResponse:
         request_id = str(uuid.uuid4())
         state = _Progress()
@@ -64,6 +76,9 @@ class Dispatcher:
         except ServiceError as error:
             return self._error(req, request_id, state, error)
         except Exception as exc:
+            if is_storage_full(exc):  # an operator's problem, not a bug: no traceback
+                self._log.warning("request %s refused, the disk is full: %s", request_id, exc)
+                return self._error(req, request_id, state, storage_full(state.service))
             translated = self._translate(exc, state)
             if translated is not None:
                 return self._error(req, request_id, state, translated)
@@ -80,12 +95,19 @@ class Dispatcher:
     async def _run(self, req: WireRequest, request_id: str, state: _Progress) -> WireResponse:
         cred = parse_sigv4(req)
         state.service = route(req, cred)
+        if isinstance(req.body_error, BodyTooLarge):
+            raise body_too_large(state.service, req.body_error)
+        if req.body_error is not None:
+            raise req.body_error
         model = service_model(state.service)
-        if len(req.body) > INLINE_BODY_LIMIT:  # hashing megabytes would stall the event loop
+        if req.spooled is not None or len(req.body) > INLINE_BODY_LIMIT:
+            # hashing megabytes would stall the event loop
             req = await anyio.to_thread.run_sync(self._admit, req, cred, state.service)
         else:
             req = self._admit(req, cred, state.service)
         state.operation = op = resolve_operation(model, req)
+        if req.spooled is not None and not takes_stream(op):
+            req = await anyio.to_thread.run_sync(req.in_memory)
         params = parse_request(model, op, req)
         handler = self._handlers.get(state.service, {}).get(op.name)
         if handler is None:
@@ -149,6 +171,14 @@ class _Progress:
     def __init__(self) -> None:
         self.service: str | None = None
         self.operation: OperationModel | None = None
+
+
+def takes_stream(op: OperationModel) -> bool:
+    """Whether the operation's body is a blob payload (PutObject, UploadPart, InvokeEndpoint),
+    which the handler may receive as a spooled file instead of bytes."""
+    shape = op.input_shape
+    payload = shape.serialization.get("payload") if shape is not None else None
+    return bool(payload) and shape is not None and shape.members[payload].type_name == "blob"
 
 
 def internal_error(service: str | None) -> ServiceError:

@@ -8,6 +8,7 @@ SageMaker's `ValidationException`) are allowed on purpose.
 
 from __future__ import annotations
 
+import errno
 from dataclasses import dataclass, field
 
 
@@ -33,3 +34,60 @@ def not_implemented(service: str, operation: str) -> ServiceError:
         status=501,
         sender_fault=False,
     )
+
+
+class BodyTooLarge(Exception):
+    """The gateway refused a request body larger than it accepts, without reading it."""
+
+    def __init__(self, size: int, limit: int) -> None:
+        super().__init__(f"a request body of {size} bytes exceeds the limit of {limit} bytes")
+        self.size = size
+        self.limit = limit
+
+
+def body_too_large(service: str | None, error: BodyTooLarge) -> ServiceError:
+    """S3's EntityTooLarge (a PutObject or UploadPart over 5 GiB); a 413 elsewhere."""
+    if service in (None, "s3"):
+        return ServiceError(
+            code="EntityTooLarge",
+            message="Your proposed upload exceeds the maximum allowed size",
+            extra={"ProposedSize": str(error.size), "MaxSizeAllowed": str(error.limit)},
+        )
+    return ServiceError(
+        code="RequestEntityTooLarge",
+        message=f"The request body of {error.size} bytes exceeds the maximum of "
+        f"{error.limit} bytes",
+        status=413,
+    )
+
+
+# AWS has no error for a full disk. 507 (WebDAV's Insufficient Storage) says what happened and,
+# unlike 500 or 503, is not retried by the SDKs: sending the same bytes again cannot succeed.
+STORAGE_FULL_STATUS = 507
+_DISK_FULL_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT})
+
+
+def storage_full(service: str | None) -> ServiceError:
+    return ServiceError(
+        code="InsufficientStorage",
+        message="The platform's disk is full: there was no space left to store this request's "
+        "data, so nothing was changed. Free space on the disk that holds the tsukuru home "
+        "(or the blobs folder in it) and send the request again.",
+        status=STORAGE_FULL_STATUS,
+        sender_fault=False,
+    )
+
+
+def is_storage_full(exc: BaseException) -> bool:
+    """Whether `exc`, or an exception it was raised from, is a full disk (ENOSPC, a quota, or
+    SQLite's "database or disk is full")."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, OSError) and current.errno in _DISK_FULL_ERRNOS:
+            return True
+        if "database or disk is full" in str(current):
+            return True
+        current = current.__cause__ or current.__context__
+    return False

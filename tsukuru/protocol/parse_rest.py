@@ -38,7 +38,11 @@ def parse_rest_request(
         return {}
     problems = InputProblems()
     params = _located_members(shape, req, labels, problems)
-    params.update(_body(protocol, shape, req.body, problems))
+    payload_name = shape.serialization.get("payload")
+    if req.spooled is not None and payload_name and shape.members[payload_name].type_name == "blob":
+        params[payload_name] = req.spooled  # a large body stays on disk (the handler streams it)
+    else:
+        params.update(_body(protocol, shape, req.body, problems))
     for name in shape.required_members:
         if name not in params:
             problems.missing(member_path("", name))

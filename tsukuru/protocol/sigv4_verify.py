@@ -99,6 +99,11 @@ def payload_hash(req: WireRequest, cred: SigV4Credential) -> str:
 
 
 def body_sha256(req: WireRequest) -> str:
+    if req.spooled is not None:
+        digest = hashlib.sha256()
+        for chunk in req.spooled:
+            digest.update(chunk)
+        return digest.hexdigest()
     return hashlib.sha256(req.body).hexdigest() if req.body else EMPTY_SHA256
 
 

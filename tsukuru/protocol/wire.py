@@ -8,8 +8,12 @@ with plain values and botocore alone.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import BinaryIO
 from urllib.parse import parse_qsl, unquote
+
+SPOOL_READ_CHUNK = 1024 * 1024
 
 
 class Headers(Mapping[str, str]):
@@ -36,12 +40,39 @@ class Headers(Mapping[str, str]):
 
 
 @dataclass(frozen=True)
+class SpooledBody:
+    """A request body too large to hold in memory, which the gateway wrote to a file.
+
+    It iterates as chunks of bytes (opening and closing the file itself), which is how the
+    object store takes a body; the file belongs to the gateway, which deletes it after the
+    response."""
+
+    path: str
+    size: int
+
+    def open(self) -> BinaryIO:
+        return open(self.path, "rb")
+
+    def __iter__(self) -> Iterator[bytes]:
+        with self.open() as handle:
+            while chunk := handle.read(SPOOL_READ_CHUNK):
+                yield chunk
+
+    def read_bytes(self) -> bytes:
+        return Path(self.path).read_bytes()
+
+
+@dataclass(frozen=True)
 class WireRequest:
     """One HTTP request as the gateway received it.
 
     `path` is the percent-decoded path; `raw_path` keeps the encoding, which S3 keys need
     (a key may contain `%2F` that must not become a separator). `query` keeps repeated and
     value-less parameters in order (`?uploads`, `?delete`).
+
+    A large body arrives `spooled` to a file instead of in `body` (which is then empty). When
+    the gateway could not take the body at all (larger than it accepts, or the disk is full),
+    `body_error` says why and the dispatcher answers with it in the caller's protocol.
     """
 
     method: str
@@ -49,6 +80,15 @@ class WireRequest:
     query_string: str = ""
     headers: Headers = field(default_factory=Headers)
     body: bytes = b""
+    spooled: SpooledBody | None = None
+    body_error: Exception | None = None
+
+    def in_memory(self) -> WireRequest:
+        """The same request with a spooled body read into `body` (for small documents that
+        happened to be spooled: parsers read bytes)."""
+        if self.spooled is None:
+            return self
+        return replace(self, body=self.spooled.read_bytes(), spooled=None)
 
     @property
     def path(self) -> str:

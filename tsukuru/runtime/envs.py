@@ -42,6 +42,7 @@ from tsukuru.runtime.algorithms.errors import ClientError
 ENVS_DIR_VARIABLE = "TSUKURU_ENVS_DIR"
 READY_MARKER = ".tsukuru-ready"
 PLATFORM_PTH = "_tsukuru_platform.pth"
+UV_CACHE_FOLDER = ".uv-cache"  # uv's download cache, unless UV_CACHE_DIR says otherwise
 # requirements.txt options that choose where packages come from; they are carried over to the
 # layer install so its `name==version` pins resolve from the same places
 _SOURCE_OPTIONS = (
@@ -160,7 +161,10 @@ def platform_site_directories() -> list[str]:
 
 
 def _build(environment: LayeredEnvironment, requirements: Path, uv: str, log: Log) -> None:
-    _run_uv([uv, "venv", "--quiet", "--python", sys.executable, str(environment.root)], log)
+    # uv's cache beside the environments: writable wherever they are, and on the same disk, so
+    # installs are links (UV_CACHE_DIR, when set, wins)
+    cache = environment.root.parent / UV_CACHE_FOLDER
+    _run_uv([uv, "venv", "--quiet", "--python", sys.executable, str(environment.root)], log, cache)
     lines = "".join(
         f"import site; site.addsitedir({folder!r})\n" for folder in platform_site_directories()
     )
@@ -168,6 +172,7 @@ def _build(environment: LayeredEnvironment, requirements: Path, uv: str, log: Lo
     plan = _run_uv(
         [uv, "pip", "install", "--python", sys.executable, "--dry-run", "-r", str(requirements)],
         log,
+        cache,
         cwd=requirements.parent,
         echo=False,
     )
@@ -179,7 +184,7 @@ def _build(environment: LayeredEnvironment, requirements: Path, uv: str, log: Lo
     pinned.write_text("\n".join([*source_options(requirements.read_text()), *additions]) + "\n")
     install = [uv, "pip", "install", "--python", str(environment.python), "--no-deps"]
     try:
-        _run_uv([*install, "-r", str(pinned)], log, cwd=requirements.parent)
+        _run_uv([*install, "-r", str(pinned)], log, cache, cwd=requirements.parent)
     finally:
         pinned.unlink(missing_ok=True)
 
@@ -199,11 +204,14 @@ def source_options(requirements_text: str) -> list[str]:
     return options
 
 
-def _run_uv(argv: list[str], log: Log, cwd: Path | None = None, *, echo: bool = True) -> str:
+def _run_uv(
+    argv: list[str], log: Log, cache: Path, cwd: Path | None = None, *, echo: bool = True
+) -> str:
     """Run uv; its output goes to the job's log (always when it fails)."""
     env = dict(os.environ)
     env.pop("VIRTUAL_ENV", None)  # --python chooses the environment, nothing else
     env.setdefault("UV_NO_PROGRESS", "1")
+    env.setdefault("UV_CACHE_DIR", str(cache))
     completed = subprocess.run(
         argv,
         cwd=cwd,

@@ -14,6 +14,7 @@ from tsukuru.domain.errors import DomainError
 from tsukuru.domain.ports import DeploymentFailed, Invocation, InvocationTimeout
 from tsukuru.protocol.context import Handler, RequestContext
 from tsukuru.protocol.errors import ServiceError
+from tsukuru.protocol.wire import SpooledBody
 from tsukuru.services.sagemaker_training import scope_of
 
 MAX_PAYLOAD = 6 * 1024 * 1024
@@ -32,12 +33,15 @@ class RuntimeHandlers:
         if isinstance(body, str):
             body = body.encode()
         name = params["EndpointName"]
-        if len(body) > MAX_PAYLOAD:
+        size = body.size if isinstance(body, SpooledBody) else len(body)
+        if size > MAX_PAYLOAD:
             raise ServiceError(
                 "ValidationError",
-                f"Request payload of {len(body)} bytes exceeds the maximum of {MAX_PAYLOAD} "
+                f"Request payload of {size} bytes exceeds the maximum of {MAX_PAYLOAD} "
                 "bytes (6 MB) for InvokeEndpoint; use batch transform for larger inputs",
             )
+        if isinstance(body, SpooledBody):  # spooled by the gateway, yet within the limit
+            body = body.read_bytes()
         invocation = Invocation(
             body=body,
             content_type=params.get("ContentType"),
