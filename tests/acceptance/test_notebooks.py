@@ -129,6 +129,10 @@ def test_an_instance_is_token_protected_survives_crashes_and_keeps_its_files(
     assert described["NotebookInstanceStatus"] == "InService", described
     assert described["Url"].startswith("127.0.0.1:")
     server = jupyter(sm, "nb-files")
+    opened = cli(platform, "notebook", "open", "nb-files", "--no-browser").strip()
+    assert opened.startswith(f"http://{described['Url']}/lab?token=")
+    [row] = [line for line in cli(platform, "notebook", "ls").splitlines() if "nb-files" in line]
+    assert all(word in row for word in ("InService", "ml.t3.medium", "hooks")), row
 
     assert server.request("GET", "/api/status", token=False).status_code == 403
     assert server.request("GET", "/api/contents", token=False).status_code == 403

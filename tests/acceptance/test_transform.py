@@ -249,7 +249,7 @@ def test_a_bad_record_fails_the_job_naming_file_and_line(
 
 
 def test_stop_transform_job(sm: Any, s3m: Any, trained: Trained) -> None:
-    text, _ = labelled_csv(200_000, seed=15)
+    text, _ = labelled_csv(50_000, seed=15)
     s3m.put_object(Bucket=trained.bucket, Key="long/data.csv", Body=text.encode())
     name = unique("long")
     sm.create_transform_job(

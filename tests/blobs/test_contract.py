@@ -69,6 +69,15 @@ def test_concat_joins_blobs_in_order(store: BlobStore) -> None:
         assert _read(store, blob_id) == part  # the sources are untouched
 
 
+def test_concat_without_md5_skips_the_hash_but_keeps_the_bytes(store: BlobStore) -> None:
+    parts = [os.urandom(2 * 1024 * 1024), os.urandom(1000)]
+    ids = [store.write([part]).blob_id for part in parts]
+    joined = store.concat(ids, md5=False)
+    assert joined.md5_hex == ""
+    assert joined.size == sum(len(p) for p in parts)
+    assert _read(store, joined.blob_id) == b"".join(parts)
+
+
 def test_concat_of_missing_blob_is_not_found(store: BlobStore) -> None:
     real = store.write([b"x"]).blob_id
     with pytest.raises(NotFound):

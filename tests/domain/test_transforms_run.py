@@ -215,7 +215,7 @@ def test_a_job_stopped_while_waiting_for_a_slot_never_runs(platform: Platform) -
 
 
 def test_a_running_job_stops_on_request(platform: Platform) -> None:
-    platform.put("in/a.csv", csv_text(rows(200_000)).encode())
+    platform.put("in/a.csv", csv_text(rows(50_000)).encode())
     platform.create("job-long", BatchStrategy="SingleRecord")
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:  # until the job process has written its first line

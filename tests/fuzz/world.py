@@ -40,12 +40,20 @@ class CallFailed(Exception):
 
 
 def snapshot(database: Database, blobs: Path) -> State:
-    """Every row of every metadata table, and every blob file, in a comparable form."""
+    """Every row of every metadata table, and every blob file, in a comparable form.
+
+    Log groups under `/aws/` are the platform's own telemetry (a model server logging the bad
+    payload it was sent): their streams and events are left out, the groups themselves are not.
+    """
     state: State = {}
     with database.read() as connection:
         for table in schema.sorted_tables:
             rows = connection.execute(select(table)).all()
             state[table.name] = sorted((tuple(row) for row in rows), key=repr)
+    platform_groups = {row[0] for row in state["log_groups"] if str(row[3]).startswith("/aws/")}
+    platform_streams = {row[0] for row in state["log_streams"] if row[1] in platform_groups}
+    state["log_streams"] = [row for row in state["log_streams"] if row[0] not in platform_streams]
+    state["log_events"] = [row for row in state["log_events"] if row[0] not in platform_streams]
     files = [] if not blobs.exists() else sorted(str(p.relative_to(blobs)) for p in blobs.rglob("*"))
     state["blob files"] = [(name,) for name in files if ".tmp" not in name]
     return state

@@ -11,6 +11,7 @@ import io
 import threading
 import uuid
 from collections.abc import Iterable, Iterator
+from dataclasses import replace
 from typing import BinaryIO
 
 from tsukuru.domain.errors import NotFound
@@ -33,10 +34,11 @@ class MemoryBlobStore:
             data = b"".join(chunks)
         return self._store(data)
 
-    def concat(self, blob_ids: list[str]) -> BlobInfo:
+    def concat(self, blob_ids: list[str], *, md5: bool = True) -> BlobInfo:
         with self._lock:
             parts = [self._get(blob_id) for blob_id in blob_ids]
-        return self._store(b"".join(parts))
+        info = self._store(b"".join(parts))
+        return info if md5 else replace(info, md5_hex="")
 
     def open(self, blob_id: str) -> BinaryIO:
         with self._lock:

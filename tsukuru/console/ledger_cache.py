@@ -5,10 +5,11 @@ A full ledger report reads every job record of the account (a thousand jobs take
 second), while the dashboard asks for it every two seconds. Most of it does not change: a
 finished job's cost is fixed. So the console keeps the last report and serves it while a worker
 thread computes the next one — but only while it still lists exactly the resources that exist
-and could be billing: endpoints, running jobs, notebook instances, buckets, models, endpoint
-configurations. That inventory is read fresh on every request with cheap, status-filtered
-queries; when it differs (an endpoint was just created, a job just started, something was
-deleted), the report is recomputed before the page is answered.
+and could be billing: serving endpoints, running jobs and notebook instances, buckets. That
+inventory is read fresh on every request with cheap, status-filtered queries; when it differs
+(an endpoint just went into service, a job just started, something was deleted), the report is
+recomputed before the page is answered. Free definitions (models, endpoint configurations) may
+lag by one refresh; the console's own actions invalidate the report.
 """
 
 from __future__ import annotations
@@ -16,14 +17,15 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import partial
+from typing import TypeVar
 
 from tsukuru.console.deps import ConsoleServices
 from tsukuru.domain.endpoints import KIND as ENDPOINT
 from tsukuru.domain.ledger import LedgerReport
 from tsukuru.domain.ledger_usage import SERVING
-from tsukuru.domain.models import ENDPOINT_CONFIG, MODEL
 from tsukuru.domain.training import KIND as TRAINING
 
 log = logging.getLogger("tsukuru.console")
@@ -31,7 +33,20 @@ log = logging.getLogger("tsukuru.console")
 REFRESH_AFTER = 2.0  # seconds: an older report is served once more while the next is computed
 MAX_AGE = 60.0  # seconds: an older report is never served
 ACTIVE_JOB = ("InProgress", "Stopping")
-_PAGE = 1000
+_PAGE = 100  # the List* maximum
+
+T = TypeVar("T")
+
+
+def every_page(find: Callable[..., tuple[list[T], str | None]]) -> Iterator[T]:
+    """All pages of a List*-style query."""
+    token: str | None = None
+    while True:
+        page, token = find(max_results=_PAGE, next_token=token)
+        yield from page
+        if token is None:
+            return
+
 
 Inventory = frozenset[tuple[str, str]]
 
@@ -49,11 +64,7 @@ def _report_inventory(report: LedgerReport) -> Inventory:
     metered = (TRAINING, "TransformJob", "NotebookInstance", ENDPOINT)
     for item in report.items:
         # an endpoint is metered from InService on: Creating and Failed ones never bill
-        if (item.kind in metered and item.running) or item.kind in (
-            "Bucket",
-            MODEL,
-            ENDPOINT_CONFIG,
-        ):
+        if (item.kind in metered and item.running) or item.kind == "Bucket":
             found.add((item.kind, item.name))
     return frozenset(found)
 
@@ -73,18 +84,16 @@ class CachedLedger:
         services, scope = self._services, self._services.scope
         found: set[tuple[str, str]] = set()
         for status in ACTIVE_JOB:
-            views, _ = services.training.find(scope, status_equals=status, max_results=_PAGE)
-            found |= {(TRAINING, view.doc["Request"]["TrainingJobName"]) for view in views}
-            if services.transforms is not None:
-                jobs, _ = services.transforms.find(scope, status_equals=status, max_results=_PAGE)
-                found |= {("TransformJob", job.doc["Request"]["TransformJobName"]) for job in jobs}
-        for kind in (ENDPOINT, MODEL, ENDPOINT_CONFIG):
-            records, _ = services.definitions.find(kind, scope, max_results=_PAGE)
             found |= {
-                (kind, record.name)
-                for record in records
-                if kind != ENDPOINT or record.status in SERVING
+                (TRAINING, view.doc["Request"]["TrainingJobName"])
+                for view in every_page(partial(services.training.find, scope, status_equals=status))
             }
+            if services.transforms is not None:
+                jobs = every_page(partial(services.transforms.find, scope, status_equals=status))
+                found |= {("TransformJob", job.doc["Request"]["TransformJobName"]) for job in jobs}
+        for status in SERVING:
+            find = partial(services.definitions.find, ENDPOINT, scope, status_equals=status)
+            found |= {(ENDPOINT, record.name) for record in every_page(find)}
         if services.notebooks is not None:
             found |= {
                 ("NotebookInstance", record.name)

@@ -17,6 +17,7 @@ from tsukuru.domain.ledger_items import LineItem
 COMPUTE_KINDS = ("NotebookInstance", "Endpoint", "TrainingJob", "TransformJob")
 STORAGE_KINDS = ("Bucket", "LogGroup")
 FREE_KINDS = ("Model", "EndpointConfig")
+HISTORY_LINES = 25  # finished resources listed on the cleanup page (all are in the totals)
 # what the cleanup page ticks by default: what bills by the hour while idle (as `tsukuru cleanup`)
 CHECKED_BY_DEFAULT = ("Endpoint", "NotebookInstance")
 # the order in which the cleanup page acts: serving things first, their definitions after
@@ -116,7 +117,8 @@ class LedgerSections:
     running: list[ResourceLine]
     stored: list[ResourceLine]
     free: list[ResourceLine]
-    history: list[ResourceLine]
+    history: list[ResourceLine]  # the most recent HISTORY_LINES of them
+    history_total: int
     total_usd: float
     usd_per_hour: float
     unpriced: int
@@ -125,11 +127,14 @@ class LedgerSections:
 
 def sections(report: LedgerReport) -> LedgerSections:
     lines = merge(report.items)
+    history = [line for line in lines if line.kind in COMPUTE_KINDS and not line.running]
+    history.sort(key=lambda line: line.started.timestamp() if line.started else 0.0, reverse=True)
     return LedgerSections(
         running=[line for line in lines if line.kind in COMPUTE_KINDS and line.running],
         stored=[line for line in lines if line.kind in STORAGE_KINDS],
         free=[line for line in lines if line.kind in FREE_KINDS],
-        history=[line for line in lines if line.kind in COMPUTE_KINDS and not line.running],
+        history=history[:HISTORY_LINES],
+        history_total=len(history),
         total_usd=report.estimated_usd,
         usd_per_hour=report.usd_per_hour_now,
         unpriced=len(report.unpriced),

@@ -18,6 +18,7 @@ from starlette.routing import BaseRoute, Route
 from tsukuru.console.actions import Freed, stop_or_delete
 from tsukuru.console.guard import csrf_protected
 from tsukuru.console.kit import Kit
+from tsukuru.console.ledger_cache import every_page
 from tsukuru.console.ledger_view import ACTION_ORDER, ResourceLine, link, merge, sections
 from tsukuru.domain.endpoints import KIND as ENDPOINT
 from tsukuru.domain.errors import DomainError
@@ -57,7 +58,7 @@ class CleanupPages:
     def _idle_endpoints(self) -> list[ResourceLine]:
         """Endpoints that exist but are not metered (Creating, Failed): they cost nothing, yet
         a user cleaning up wants them gone too."""
-        records, _ = self.kit.services.definitions.find(ENDPOINT, self.kit.scope, max_results=1000)
+        find = partial(self.kit.services.definitions.find, ENDPOINT, self.kit.scope)
         return [
             ResourceLine(
                 kind=ENDPOINT,
@@ -71,7 +72,7 @@ class CleanupPages:
                 estimated_usd=0.0,
                 price_basis="no_charge",
             )
-            for record in records
+            for record in every_page(find)
             if record.status not in SERVING
         ]
 

@@ -27,7 +27,7 @@ from tsukuru.domain.scope import Scope
 log = logging.getLogger("tsukuru.jobs")
 
 LOG_BATCH_LINES = 500  # flush to the log store after this many lines...
-LOG_BATCH_SECONDS = 0.2  # ...or this long after the last flush, whichever comes first
+LOG_BATCH_SECONDS = 0.2  # ...and every this many seconds, so a quiet job's line shows at once
 SLOT_POLL_SECONDS = 0.2
 
 
@@ -146,13 +146,55 @@ class LogTarget:
     stream: str
 
 
+class _LogPump:
+    """Collects a process's lines and writes them in batches: when LOG_BATCH_LINES are waiting,
+    and every LOG_BATCH_SECONDS from a flusher thread, so a line a quiet job printed reaches
+    CloudWatch at once instead of when its next line comes."""
+
+    def __init__(self, logs: LogWriter, target: LogTarget) -> None:
+        self._logs = logs
+        self._target = target
+        self._batch: list[tuple[int, str]] = []
+        self._lock = threading.Lock()
+        self._done = threading.Event()
+        self._flusher = threading.Thread(target=self._flush_often, name="log-pump", daemon=True)
+        self._flusher.start()
+
+    def add(self, timestamp: int, line: str) -> None:
+        with self._lock:
+            self._batch.append((timestamp, line))
+            if len(self._batch) >= LOG_BATCH_LINES:
+                self._write()
+
+    def close(self) -> None:
+        self._done.set()
+        self._flusher.join()
+        with self._lock:
+            self._write()
+
+    def _flush_often(self) -> None:
+        while not self._done.wait(LOG_BATCH_SECONDS):
+            with self._lock:
+                self._write()
+
+    def _write(self) -> None:
+        if not self._batch:
+            return
+        batch, self._batch = self._batch, []
+        try:
+            self._logs.write_lines(
+                self._target.scope, self._target.group, self._target.stream, batch
+            )
+        except Exception:  # losing log lines must not lose the job
+            log.exception("could not write %d log lines to %s", len(batch), self._target.stream)
+
+
 def run_process(
     executor: Executor,
     launch: Launch,
     run: JobRun,
     logs: LogWriter,
     target: LogTarget,
-    clock: Clock,
     max_runtime_s: float | None,
     on_line: Callable[[str, int], None] | None = None,
 ) -> int:
@@ -171,22 +213,16 @@ def run_process(
         timer = threading.Timer(max_runtime_s, run.time_out)
         timer.daemon = True
         timer.start()
-    batch: list[tuple[int, str]] = []
-    last_flush = clock.monotonic()
+    pump = _LogPump(logs, target)
     try:
         for timestamp, raw in process.lines():
             line = render_log_line(raw)
-            batch.append((timestamp, line))
+            pump.add(timestamp, line)
             if on_line is not None:
                 on_line(line, timestamp)
-            now = clock.monotonic()
-            if len(batch) >= LOG_BATCH_LINES or now - last_flush >= LOG_BATCH_SECONDS:
-                logs.write_lines(target.scope, target.group, target.stream, batch)
-                batch, last_flush = [], now
-        if batch:
-            logs.write_lines(target.scope, target.group, target.stream, batch)
         code = process.wait()
     finally:
+        pump.close()
         if timer is not None:
             timer.cancel()
     return code if code is not None else -1

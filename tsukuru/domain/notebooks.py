@@ -28,6 +28,7 @@ from tsukuru.domain.ledger_usage import MeteredPart
 from tsukuru.domain.notebooks_lifecycle import LifecycleConfigService
 from tsukuru.domain.notebooks_listing import Listing, all_records, list_page
 from tsukuru.domain.notebooks_run import LifecycleFailed, LogWriter, run_lifecycle
+from tsukuru.domain.notebooks_settings import apply_update, initial_settings, settings_filter
 from tsukuru.domain.notebooks_validation import (
     check_create,
     check_notebook_name,
@@ -53,29 +54,6 @@ KIND = "NotebookInstance"  # also the ledger's kind name
 USAGE = "notebook_instance"  # the price table's usage for notebook instance hours
 SORT_KEYS = ("Name", "CreationTime", "Status")
 LOGIN_SECONDS = 300  # a presigned URL logs in for 5 minutes, as on SageMaker
-DEFAULTS: Doc = {
-    "VolumeSizeInGB": 5,
-    "DirectInternetAccess": "Enabled",
-    "RootAccess": "Enabled",
-    "PlatformIdentifier": "notebook-al2-v3",
-}
-UPDATABLE = (
-    "InstanceType",
-    "RoleArn",
-    "VolumeSizeInGB",
-    "DefaultCodeRepository",
-    "AdditionalCodeRepositories",
-    "RootAccess",
-    "PlatformIdentifier",
-    "IpAddressType",
-    "InstanceMetadataServiceConfiguration",
-)
-DISASSOCIATIONS = {
-    "DisassociateLifecycleConfig": "LifecycleConfigName",
-    "DisassociateDefaultCodeRepository": "DefaultCodeRepository",
-    "DisassociateAdditionalCodeRepositories": "AdditionalCodeRepositories",
-    "DisassociateAcceleratorTypes": "AcceleratorTypes",
-}
 
 
 class NotebookMeter(Protocol):
@@ -127,10 +105,9 @@ class NotebookService:
             self._lifecycle.get(scope, str(request["LifecycleConfigName"]))
         arn = notebook_arn(scope, name)
         now = self._clock.now()
-        settings = {k: v for k, v in request.items() if k not in ("Tags", "NotebookInstanceName")}
         doc: Doc = {
             "NotebookInstanceName": name,
-            "Request": {**DEFAULTS, **settings},
+            "Request": initial_settings(request),
             "NotebookInstanceStatus": "Pending",
             "CreationTime": epoch(now),
             "LastModifiedTime": epoch(now),
@@ -165,17 +142,7 @@ class NotebookService:
         repository_contains: str | None = None,
         repository_equals: str | None = None,
     ) -> tuple[builtins.list[Record], str | None]:
-        def extra(record: Record) -> bool:
-            request = record.doc["Request"]
-            config = str(request.get("LifecycleConfigName") or "")
-            default_repo = str(request.get("DefaultCodeRepository") or "")
-            additional = [str(r) for r in request.get("AdditionalCodeRepositories") or []]
-            return (
-                (not lifecycle_contains or lifecycle_contains.lower() in config.lower())
-                and (not repository_contains or repository_contains in default_repo)
-                and (not repository_equals or repository_equals in additional)
-            )
-
+        extra = settings_filter(lifecycle_contains, repository_contains, repository_equals)
         fingerprint = {"lc": lifecycle_contains, "rc": repository_contains, "re": repository_equals}
         return list_page(self._store, KIND, scope, listing, SORT_KEYS, extra, fingerprint)
 
@@ -211,13 +178,7 @@ class NotebookService:
             self._lifecycle.get(scope, str(request["LifecycleConfigName"]))
 
         def change(doc: Doc) -> None:
-            settings = doc["Request"]
-            for flag, field in DISASSOCIATIONS.items():
-                if request.get(flag):
-                    settings.pop(field, None)
-            for field in (*UPDATABLE, "LifecycleConfigName"):
-                if request.get(field) is not None:
-                    settings[field] = request[field]
+            apply_update(doc["Request"], request)
             doc["LastModifiedTime"] = epoch(self._clock.now())
 
         self._mutate(scope, name, change)

@@ -243,8 +243,9 @@ class BlobStore(Protocol):
         """Store the bytes under a new id and return it with size and MD5."""
         ...
 
-    def concat(self, blob_ids: list[str]) -> BlobInfo:
-        """A new blob holding the given blobs one after the other (multipart completion)."""
+    def concat(self, blob_ids: list[str], *, md5: bool = True) -> BlobInfo:
+        """A new blob holding the given blobs one after the other (multipart completion).
+        With md5=False the whole-blob MD5 is not computed and `md5_hex` is empty."""
         ...
 
     def open(self, blob_id: str) -> BinaryIO:

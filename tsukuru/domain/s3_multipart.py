@@ -225,7 +225,7 @@ class Multipart:
         if conditional:
             check_write(key, self._find(bucket, key), if_match, if_none_match)
         checksums = dict(combine_checksums(upload, chosen)) if combine_checksums else {}
-        info = self.blobs.concat([part.blob_id for part in chosen])
+        info = self.blobs.concat([part.blob_id for part in chosen], md5=False)
         headers = {k: v for k, v in upload.headers.items() if k != CHECKSUM_TYPE_HEADER}
         obj = StoredObject(
             bucket=bucket,

@@ -159,7 +159,6 @@ class TrainingRunner:
             run,
             self._logs,
             LogTarget(run.scope, LOG_GROUP, stream),
-            self._clock,
             limit,
             on_line=metrics.feed,
         )

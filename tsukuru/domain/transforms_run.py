@@ -137,7 +137,6 @@ class TransformRunner:
                 run,
                 self._logs,
                 LogTarget(run.scope, LOG_GROUP, self._stream(record)),
-                self._clock,
                 None,
             )
             try:

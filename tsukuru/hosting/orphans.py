@@ -58,8 +58,8 @@ def claim_children(home: Path, environ: MutableMapping[str, str] | None = None) 
     return run
 
 
-def find_orphans(home: Path, current_run: str, proc: Path = PROC) -> list[Orphan]:
-    """Live processes of this user marked with `home` and a run other than `current_run`."""
+def marked_processes(home: Path, proc: Path = PROC) -> list[Orphan]:
+    """Live processes (this one and its group aside) marked as started for `home`, any run."""
     wanted = str(Path(home).resolve()).encode()
     me, my_group = os.getpid(), os.getpgid(0)
     found = []
@@ -67,7 +67,7 @@ def find_orphans(home: Path, current_run: str, proc: Path = PROC) -> list[Orphan
         if pid == me:
             continue
         mark = _mark(proc / str(pid))
-        if mark is None or mark[0] != wanted or mark[1] == current_run.encode():
+        if mark is None or mark[0] != wanted:
             continue
         stat = _stat(proc / str(pid))
         if stat is None or stat[0] == "Z":  # a zombie is dead already, only not yet reaped
@@ -76,6 +76,11 @@ def find_orphans(home: Path, current_run: str, proc: Path = PROC) -> list[Orphan
             continue  # never this platform's own group (a platform started from an orphan)
         found.append(Orphan(pid, stat[1], mark[1].decode(errors="replace"), _command(proc, pid)))
     return found
+
+
+def find_orphans(home: Path, current_run: str, proc: Path = PROC) -> list[Orphan]:
+    """Live processes of this user marked with `home` and a run other than `current_run`."""
+    return [found for found in marked_processes(home, proc) if found.run != current_run]
 
 
 def reap_orphans(home: Path, current_run: str, timeout: float = 5.0, proc: Path = PROC) -> int:

@@ -9,6 +9,7 @@ are ignored, as AWS does.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -18,12 +19,30 @@ from tsukuru.protocol import values
 from tsukuru.protocol.errors import ServiceError
 from tsukuru.protocol.problems import InputProblems, member_path
 
+_ESCAPED_SURROGATE = re.compile(rb"\\u[dD][89a-fA-F]")
+
+
+def load_json(data: bytes) -> Any:
+    """`json.loads`, also refusing (with ValueError) two things it lets through that nothing
+    downstream can handle: nesting deep enough to exhaust Python's recursion limit, and escaped
+    lone UTF-16 surrogates (`"\\ud800"`), which no UTF-8 store or response can hold."""
+    try:
+        document = json.loads(data)
+    except RecursionError as exc:
+        raise ValueError("the JSON document is nested too deeply") from exc
+    if _ESCAPED_SURROGATE.search(data):  # rare: only then is the slower check worth it
+        try:
+            json.dumps(document, ensure_ascii=False).encode("utf-8")
+        except (UnicodeEncodeError, RecursionError) as exc:
+            raise ValueError("a JSON string holds a lone UTF-16 surrogate") from exc
+    return document
+
 
 def decode_json_object(body: bytes) -> dict[str, Any]:
     """A request body that must be one JSON object; SerializationException otherwise."""
     try:
-        document = json.loads(body)
-    except (ValueError, UnicodeDecodeError) as exc:
+        document = load_json(body)
+    except ValueError as exc:
         raise ServiceError("SerializationException", f"Body is not valid JSON: {exc}") from exc
     if not isinstance(document, dict):
         raise ServiceError("SerializationException", "Request body must be a JSON object")

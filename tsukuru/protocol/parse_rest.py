@@ -9,14 +9,18 @@ as DeleteObjects' `<Delete>`) or, in rest-json only, a JSON object holding the r
 from __future__ import annotations
 
 import base64
-import json
 from typing import Any
 
 from botocore.model import OperationModel, Shape
 
 from tsukuru.protocol import values
 from tsukuru.protocol.errors import ServiceError
-from tsukuru.protocol.json_shapes import decode_json_object, params_from_json, wire_name
+from tsukuru.protocol.json_shapes import (
+    decode_json_object,
+    load_json,
+    params_from_json,
+    wire_name,
+)
 from tsukuru.protocol.problems import VALIDATION_CODES, InputProblems, member_path
 from tsukuru.protocol.wire import WireRequest
 from tsukuru.protocol.xml_shapes import params_from_xml, parse_xml_document
@@ -151,7 +155,7 @@ def _from_header(
         return [item for item in items if item is not None]
     if member.type_name == "string" and member.serialization.get("jsonvalue"):
         try:
-            return json.loads(base64.b64decode(text))
+            return load_json(base64.b64decode(text))
         except ValueError:
             problems.wrong(path, text, "base64-encoded JSON")
             return None

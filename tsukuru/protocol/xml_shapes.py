@@ -9,6 +9,7 @@ does; outgoing documents carry the shape's `xmlNamespace`.
 
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as ET
 from collections.abc import Mapping
 from typing import Any
@@ -216,5 +217,14 @@ def _map_entry(entry: ET.Element, shape: Shape, key: Any, item: Any, timestamp_f
     params_to_xml(entry, shape.value, item, wire_name(shape.value, "value"), timestamp_format)
 
 
+# Characters XML 1.0 cannot carry at all, not even as `&#...;` references (control characters,
+# lone surrogates, U+FFFE/U+FFFF).
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
 def to_document(root: ET.Element) -> bytes:
-    return XML_DECLARATION + ET.tostring(root, encoding="unicode").encode("utf-8")
+    """The XML document, always well-formed: a character XML 1.0 cannot carry (a NUL in an
+    echoed prefix or key) becomes U+FFFD, so every XML parser, botocore's included, can read the
+    response. Clients that need such keys exactly ask for `EncodingType=url`, as botocore does."""
+    text = _NOT_XML.sub("\ufffd", ET.tostring(root, encoding="unicode"))
+    return XML_DECLARATION + text.encode("utf-8")
