@@ -15,11 +15,13 @@ name (`/_console`), so they never collide with path-style S3 requests.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import AbstractAsyncContextManager
 
 import anyio
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import BaseRoute, Mount, Route, request_response
@@ -88,6 +90,70 @@ def to_http_response(wire: WireResponse) -> Response:
     for name, value in wire.headers.items():
         response.headers[name] = value
     return response
+
+
+_INVOCATIONS = re.compile(r"/endpoints/[^/]+/invocations")
+
+
+class InvocationShortcut:
+    """Middleware: InvokeEndpoint (`POST /endpoints/{name}/invocations`, a body of declared
+    length small enough to be read into memory) goes straight to the dispatcher, skipping the
+    router and Starlette's Request object; everything else, and any body the catch-all would
+    spool or refuse, takes the usual way. The dispatcher sees the same `WireRequest` and the
+    client gets the same response (`to_http_response` builds it) either way: this is the hot
+    path of every prediction, and the router and request wrapper cost more than the rest of the
+    gateway's own work for a one-row request."""
+
+    def __init__(self, app: ASGIApp, dispatch: DispatchFn, in_memory_limit: int) -> None:
+        self._app = app
+        self._dispatch = dispatch
+        self._limit = in_memory_limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if (
+            scope["type"] == "http"
+            and scope["method"] == "POST"
+            and _INVOCATIONS.fullmatch(scope["path"])
+            and self._fits(scope["headers"])
+        ):
+            await self._invoke(scope, receive, send)
+        else:
+            await self._app(scope, receive, send)
+
+    def _fits(self, headers: list[tuple[bytes, bytes]]) -> bool:
+        """A declared Content-Length within the in-memory limit, and no aws-chunked sizes."""
+        length = None
+        for name, value in headers:
+            if name == b"content-length":
+                length = value
+            elif name == b"x-amz-decoded-content-length":
+                return False
+        if length is None or not length.isdigit():
+            return False
+        return int(length) <= self._limit
+
+    async def _invoke(self, scope: Scope, receive: Receive, send: Send) -> None:
+        chunks = []
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return  # nobody to answer
+            chunks.append(message.get("body", b""))
+            if not message.get("more_body", False):
+                break
+        raw_path: bytes = scope.get("raw_path") or scope["path"].encode()
+        wire = await self._dispatch(
+            WireRequest(
+                method="POST",
+                raw_path=raw_path.decode("latin-1"),
+                query_string=scope.get("query_string", b"").decode("latin-1"),
+                headers=Headers(
+                    [(k.decode("latin-1"), v.decode("latin-1")) for k, v in scope["headers"]]
+                ),
+                body=b"".join(chunks),
+            )
+        )
+        await to_http_response(wire)(scope, receive, send)
 
 
 _PRESIGN_QUERY = ("x-amz-", "awsaccesskeyid")
@@ -162,4 +228,6 @@ def build_gateway(
             Route("/", _BrowserOrAws(console, request_response(aws)), methods=methods),
         ]
     routes.append(Route("/{path:path}", aws, methods=methods))
-    return Starlette(routes=routes, lifespan=lifespan)
+    limit = bodies.threshold if bodies.folder is not None else bodies.max_size
+    shortcut = Middleware(InvocationShortcut, dispatch=dispatch, in_memory_limit=limit)
+    return Starlette(routes=routes, lifespan=lifespan, middleware=[shortcut])

@@ -197,6 +197,12 @@ def test_the_console_end_to_end(
         page.wait_for_selector("[data-latency-stats]")
         shot(page, "04-endpoint-en")
 
+        # the dashboard says what is billing now
+        page.goto("/")
+        page.wait_for_selector(f"[data-table=running] a[href='/_console/endpoints/{ENDPOINT}']")
+        assert "/h" in page.locator("[data-figure=billing-now] .card-value").inner_text()
+        shot(page, "04-dashboard-billing-en")
+
         # the cleanup page offers the endpoint (ticked) and deletes it
         page.click("[data-nav=cleanup]")
         box = page.locator(f"input[name=item][value='Endpoint:{ENDPOINT}']")

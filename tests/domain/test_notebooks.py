@@ -43,6 +43,7 @@ def test_requests_that_break_a_rule_create_nothing(world: World) -> None:
         ({"DirectInternetAccess": "Maybe"}, "directInternetAccess"),
         ({"LifecycleConfigName": "missing"}, "Lifecycle Config"),
         ({"AcceleratorTypes": ["ml.eia2.medium"]}, "Elastic Inference"),
+        ({"DefaultCodeRepository": "\ud800"}, "valid Unicode"),
     ]
     for fields, message in cases:
         name = str(fields.pop("NotebookInstanceName", "nb-x"))
@@ -60,6 +61,8 @@ def test_a_name_is_taken_once(world: World) -> None:
 def test_an_unknown_instance_is_record_not_found(world: World) -> None:
     with pytest.raises(Invalid, match=r"^RecordNotFound$"):
         world.service.get(SCOPE, "nope")
+    with pytest.raises(Invalid, match="notebookInstanceName"):
+        world.service.get(SCOPE, "\ud800")
 
 
 def test_stop_then_start_keeps_the_files_and_changes_status(world: World) -> None:

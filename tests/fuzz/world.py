@@ -63,11 +63,10 @@ def state_difference(before: State, after: State) -> str:
     """What changed between two snapshots, table by table ("" when nothing did)."""
     lines = []
     for table in sorted(set(before) | set(after)):
-        old, new = set(before.get(table, [])), set(after.get(table, []))
-        for row in sorted(old - new, key=repr)[:3]:
-            lines.append(f"{table}: - {row!r:.300}")
-        for row in sorted(new - old, key=repr)[:3]:
-            lines.append(f"{table}: + {row!r:.300}")
+        old = {repr(row) for row in before.get(table, [])}  # rows hold JSON dicts: compare text
+        new = {repr(row) for row in after.get(table, [])}
+        lines += [f"{table}: - {row:.300}" for row in sorted(old - new)[:3]]
+        lines += [f"{table}: + {row:.300}" for row in sorted(new - old)[:3]]
     return "\n".join(lines)
 
 

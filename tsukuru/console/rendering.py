@@ -9,11 +9,13 @@ path, for the language toggle).
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
 import jinja2
+from markupsafe import Markup, escape
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
@@ -33,6 +35,14 @@ def _segment(value: str) -> str:
     return quote(value, safe="")
 
 
+_BACKTICKS = re.compile(r"`([^`]+)`")
+
+
+def _code_spans(text: str) -> Markup:
+    """Catalog text with `commands` in backticks, escaped, the backticks made <code>."""
+    return Markup(_BACKTICKS.sub(r"<code>\1</code>", str(escape(text))))
+
+
 class Renderer:
     def __init__(self, now: Any) -> None:
         self._now = now
@@ -45,6 +55,7 @@ class Renderer:
         )
         self._env.filters["q"] = _query
         self._env.filters["seg"] = _segment
+        self._env.filters["code"] = _code_spans
         self._env.globals.update(P=PREFIX, CSRF_FIELD=CSRF_FIELD, LANGUAGES=LANGUAGES)
 
     def translator(self, request: Request) -> Translator:

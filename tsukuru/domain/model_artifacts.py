@@ -49,6 +49,11 @@ def fetch_model(data: TrainingData, uri: str, compressed: bool, dest: Path) -> N
     try:
         with tarfile.open(archive, "r:*") as tar:
             tar.extractall(dest, filter="data")
+    except tarfile.FilterError as exc:
+        raise ArtifactError(
+            f"Refused to extract model data archive from {uri}: {exc}; an archive member may "
+            "not be written, or link, outside the model folder"
+        ) from exc
     except (tarfile.TarError, OSError, EOFError) as exc:
         # tarfile explains a file no method could open over several lines: a FailureReason
         # is shown on one line, so only a one-line detail is kept

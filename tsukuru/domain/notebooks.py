@@ -123,6 +123,7 @@ class NotebookService:
         return arn
 
     def get(self, scope: Scope, name: str) -> Record:
+        check_notebook_name(name)
         try:
             return self._store.get(KIND, scope, name)
         except NotFound as exc:
@@ -170,7 +171,6 @@ class NotebookService:
 
     def update(self, scope: Scope, request: dict[str, Any]) -> None:
         name = str(request.get("NotebookInstanceName", ""))
-        check_notebook_name(name)
         record = self.get(scope, name)
         check_status(record.status or "", ("Stopped", "Failed"), "Updating", record.arn)
         check_settings(request)

@@ -15,6 +15,7 @@ from tsukuru.domain.errors import AlreadyExists, Invalid, NotFound
 from tsukuru.domain.notebooks_listing import Listing, list_page
 from tsukuru.domain.notebooks_validation import (
     check_lifecycle_name,
+    check_text,
     decode_hook,
     lifecycle_config_arn,
 )
@@ -64,6 +65,7 @@ class LifecycleConfigService:
         return arn
 
     def get(self, scope: Scope, name: str) -> Record:
+        check_lifecycle_name(name)
         try:
             return self._store.get(LIFECYCLE_KIND, scope, name)
         except NotFound as exc:
@@ -101,6 +103,7 @@ class LifecycleConfigService:
 
     @staticmethod
     def _checked_hooks(request: dict[str, Any]) -> Doc:
+        check_text(request)
         hooks: Doc = {}
         for field in ("OnCreate", "OnStart"):
             if request.get(field) is not None:

@@ -49,8 +49,24 @@ def check_role(role: str, where: str = "roleArn") -> None:
         )
 
 
+def check_text(value: Any, where: str = "request") -> None:
+    """Every string in a request is text that can be stored (no lone surrogates)."""
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            raise Invalid(f"{where} must be valid Unicode text") from exc
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            check_text(item, str(key))
+    elif isinstance(value, list):
+        for item in value:
+            check_text(item, where)
+
+
 def check_settings(request: dict[str, Any]) -> None:
     """The fields CreateNotebookInstance and UpdateNotebookInstance share."""
+    check_text(request)
     if request.get("InstanceType") is not None:
         check_instance_type(str(request["InstanceType"]), "instanceType")
     if request.get("RoleArn") is not None:

@@ -96,6 +96,8 @@ def parse_timestamp(value: str | float, preferred: str = ISO8601) -> datetime:
         raise ValueError("a boolean is not a timestamp")
     if isinstance(value, int | float):
         return _from_epoch(float(value))
+    if not isinstance(value, str):  # a JSON list or object where a timestamp belongs
+        raise ValueError(f"not a timestamp: {type(value).__name__}")
     text = value.strip()
     order = [preferred] + [f for f in (EPOCH, ISO8601, RFC822) if f != preferred]
     for fmt in order:
@@ -119,7 +121,10 @@ def _try_parse_timestamp(text: str, fmt: str) -> datetime | None:
 def _from_epoch(seconds: float) -> datetime:
     if not math.isfinite(seconds):
         raise ValueError("timestamp must be finite")
-    return datetime.fromtimestamp(seconds, tz=UTC)
+    try:
+        return datetime.fromtimestamp(seconds, tz=UTC)
+    except (OverflowError, OSError) as exc:  # beyond what the platform's C library can represent
+        raise ValueError(f"timestamp out of range: {seconds}") from exc
 
 
 def _aware(moment: datetime) -> datetime:

@@ -5,8 +5,8 @@ within the payload limit, so a MultiRecord mini-batch is one slice of the file h
 model as it is, never split into lines and joined again in Python. A record larger than
 MaxPayloadInMB fails the job naming its line, as a request SageMaker cannot send would.
 
-Blank lines are not records (SageMaker skips them too); a block that holds some keeps the line
-number of every record so errors still point at the right line. CRLF line ends are read as LF.
+Blank lines are not sent as records; a block that holds some keeps the line number of every
+record so errors still point at the right line. CRLF line ends are read as LF.
 """
 
 from __future__ import annotations
