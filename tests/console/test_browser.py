@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright.sync_api import sync_playwright
 
 from tests.acceptance.platform_support import (
     create_endpoint,
@@ -58,8 +59,6 @@ if not CHROMIUM.exists() and not os.environ.get("CI"):
         allow_module_level=True,
     )
 
-sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is a dev dependency")
-
 pytestmark = pytest.mark.slow
 
 
@@ -90,7 +89,7 @@ def _number(value: float) -> str:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    with sync_api.sync_playwright() as playwright:
+    with sync_playwright() as playwright:
         launched = playwright.chromium.launch(
             executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
         )

@@ -58,7 +58,9 @@ print("done", flush=True)
 
 def run_job(tmp_path: Path, script: str, memory: int | None, **env: str) -> tuple[int, list[str]]:
     job = script_job(tmp_path / "job", {"train.py": script.replace("/JOB", str(tmp_path / "job"))})
-    launch = Launch("limits", "train", str(job.root), script_environment(job, "sklearn", None, **env))
+    launch = Launch(
+        "limits", "train", str(job.root), script_environment(job, "sklearn", None, **env)
+    )
     process = LocalExecutor(memory_limit=memory).launch(launch)
     lines = [text for _, text in process.lines()]
     code = process.wait(60)

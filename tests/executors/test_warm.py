@@ -13,6 +13,7 @@ import signal
 import socket
 import struct
 import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Iterator
@@ -112,7 +113,12 @@ def serve(starter: WarmStarter, root: Path, **extra: str) -> tuple[Any, Address]
 
 
 def command_line(pid: int) -> str:
-    return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+    return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode().strip()
+
+
+def forked_warm(pid: int) -> bool:
+    """A warm child keeps the helper's initial environment block; an exec'd one has its own."""
+    return b"TSUKURU_ALGORITHM=" not in Path(f"/proc/{pid}/environ").read_bytes()
 
 
 def test_a_model_server_runs_warm_in_its_own_session_and_stops_on_sigterm(
@@ -120,7 +126,8 @@ def test_a_model_server_runs_warm_in_its_own_session_and_stops_on_sigterm(
 ) -> None:
     child, _ = serve(starter, short_root)
 
-    assert "tsukuru.runtime.forkserver" in command_line(child.pid)  # forked, not exec'd
+    assert forked_warm(child.pid)
+    assert command_line(child.pid).startswith(f"{sys.executable} -m tsukuru.runtime.serve --model")
     assert os.getsid(child.pid) == child.pid
     os.killpg(child.pid, signal.SIGTERM)
     assert child.wait(30) == 0
@@ -132,6 +139,7 @@ def test_a_different_import_time_environment_gets_a_fresh_interpreter(
 ) -> None:
     child, _ = serve(starter, short_root, OMP_NUM_THREADS="1")
 
+    assert not forked_warm(child.pid)
     assert "-m tsukuru.runtime.serve" in command_line(child.pid)
     assert os.getsid(child.pid) == child.pid
     os.killpg(child.pid, signal.SIGTERM)
@@ -149,7 +157,8 @@ def test_the_model_host_deploys_and_invokes_through_the_starter(
         host.deploy(Deployment("warm", str(model_dir(short_root)), env, 1), timeout=60)
         [status] = host.instances("warm")
         assert status.pid is not None
-        assert "tsukuru.runtime.forkserver" in command_line(status.pid)
+        assert forked_warm(status.pid)
+        assert "tsukuru.runtime.serve" in command_line(status.pid)
         invocation = Invocation(b"0.5,0.1,0.2,0.3\n-2,0,0,0\n", "text/csv")
         result = asyncio.run(host.invoke("warm", invocation))
         assert result.status == 200

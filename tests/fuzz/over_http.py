@@ -10,6 +10,7 @@ as they are, which fuzzes the authentication step instead.
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 from botocore.auth import S3SigV4Auth, SigV4Auth
@@ -51,9 +52,15 @@ def signed(request: WireRequest, service: str, keys: Credentials, endpoint_url: 
     )
 
 
+def request_target(request: WireRequest) -> str:
+    """Path and query as they go on the request line: ASCII, anything else percent-encoded
+    (as an HTTP client does with a non-ASCII path)."""
+    target = request.raw_path + (f"?{request.query_string}" if request.query_string else "")
+    return "".join(c if ord(c) < 128 else quote(c, safe="") for c in target)
+
+
 def url_of(request: WireRequest, endpoint_url: str) -> str:
-    query = f"?{request.query_string}" if request.query_string else ""
-    return f"{endpoint_url}{request.raw_path}{query}"
+    return endpoint_url + request_target(request)
 
 
 def send(http: httpx.Client, request: WireRequest, endpoint_url: str) -> WireResponse | None:
@@ -63,8 +70,7 @@ def send(http: httpx.Client, request: WireRequest, endpoint_url: str) -> WireRes
         for name, value in request.headers.items()
         if name.lower() not in _SET_BY_HTTPX
     ]
-    target = (request.raw_path + (f"?{request.query_string}" if request.query_string else ""))
-    url = httpx.URL(endpoint_url).copy_with(raw_path=target.encode("utf-8"))
+    url = httpx.URL(endpoint_url).copy_with(raw_path=request_target(request).encode("ascii"))
     try:
         response = http.request(request.method, url, headers=headers, content=request.body)
     except (httpx.LocalProtocolError, httpx.UnsupportedProtocol, UnicodeError, ValueError):

@@ -426,7 +426,8 @@ def _mutated_path(draw: st.DrawFn, request: WireRequest) -> tuple[WireRequest, s
     choice = draw(st.sampled_from(("path", "query", "method")))
     if choice == "path":
         junk = draw(st.sampled_from(_PATH_JUNK))
-        raw_path = request.raw_path.rstrip("/") + junk if draw(st.booleans()) else junk
+        appended = request.raw_path.rstrip("/") + junk
+        raw_path = appended if draw(st.booleans()) else "/" + junk.lstrip("/")
         return replace(request, raw_path=raw_path), f"path: {_short(raw_path)}"
     if choice == "query":
         junk = draw(st.sampled_from(_QUERY_JUNK))

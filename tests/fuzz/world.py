@@ -54,8 +54,8 @@ def snapshot(database: Database, blobs: Path) -> State:
     platform_streams = {row[0] for row in state["log_streams"] if row[1] in platform_groups}
     state["log_streams"] = [row for row in state["log_streams"] if row[0] not in platform_streams]
     state["log_events"] = [row for row in state["log_events"] if row[0] not in platform_streams]
-    files = [] if not blobs.exists() else sorted(str(p.relative_to(blobs)) for p in blobs.rglob("*"))
-    state["blob files"] = [(name,) for name in files if ".tmp" not in name]
+    files = sorted(str(p.relative_to(blobs)) for p in blobs.rglob("*") if p.is_file())
+    state["blob files"] = [(name,) for name in files]  # empty fan-out folders are no state
     return state
 
 

@@ -199,3 +199,25 @@ def test_instance_ids_cannot_leave_the_root(tmp_path: Path) -> None:
     for bad in ("../x", "a//b", "a/../../b", ""):
         with pytest.raises(ValueError, match="not a notebook instance id"):
             instance_folders(tmp_path, bad)
+
+
+def test_a_server_left_by_a_crashed_platform_is_ended(tmp_path: Path) -> None:
+    crashed = make_host(tmp_path / "notebooks")
+    crashed.start(SERVER, timeout=30)
+    status = crashed.status(SERVER.instance_id)
+    assert status is not None
+    assert status.pid is not None
+    leftover = status.pid  # the platform dies without closing its host
+    successor = make_host(tmp_path / "notebooks")
+    try:
+        successor.start(SERVER, timeout=30)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and Path(f"/proc/{leftover}").exists():
+            time.sleep(0.05)
+        assert (
+            not Path(f"/proc/{leftover}/cmdline").exists()
+            or not Path(f"/proc/{leftover}/cmdline").read_bytes()
+        )
+    finally:
+        successor.close()
+        crashed.close()

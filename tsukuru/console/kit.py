@@ -19,6 +19,7 @@ from tsukuru.console.deps import ConsoleServices
 from tsukuru.console.ledger_cache import CachedLedger
 from tsukuru.console.rendering import PREFIX, Renderer
 from tsukuru.domain.errors import AlreadyExists, Conflict, DomainError, NotFound
+from tsukuru.domain.scope import Scope
 
 T = TypeVar("T")
 
@@ -44,7 +45,7 @@ class Kit:
         self.ledger = CachedLedger(services)  # the dashboard and the cleanup page share it
 
     @property
-    def scope(self) -> Any:
+    def scope(self) -> Scope:
         return self.services.scope
 
     def page(

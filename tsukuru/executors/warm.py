@@ -37,6 +37,9 @@ FORKSERVER_MODULE = "tsukuru.runtime.forkserver"
 LENGTH = struct.Struct("!I")
 UNKNOWN_EXIT = 255  # the helper died before it could report the child's status
 MAX_SERVER_STARTS = 3
+# Room in the helper's argument area for each child's own command line, so `ps` lists a forked
+# model server as `python -m tsukuru.runtime.serve --model-dir ...`.
+ROOM = "." * 4096
 # Children inherit this (the model host and executor set the same), and the helper loads the
 # OpenMP runtime with it: a spinning wait policy makes shared cores crawl.
 DEFAULT_ENV = {"OMP_WAIT_POLICY": "PASSIVE", "PYTHONUNBUFFERED": "1"}
@@ -197,7 +200,7 @@ class WarmStarter:
         log = open(self._log_path, "ab") if self._log_path else subprocess.DEVNULL  # noqa: SIM115
         try:
             self._server = subprocess.Popen(
-                [self._python, "-m", FORKSERVER_MODULE, "--socket", path],
+                [self._python, "-m", FORKSERVER_MODULE, "--socket", path, "--room", ROOM],
                 env=self._env,
                 stdin=subprocess.PIPE,
                 stdout=log,

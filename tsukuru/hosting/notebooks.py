@@ -16,6 +16,7 @@ import atexit
 import contextlib
 import http.client
 import importlib.util
+import logging
 import shutil
 import socket
 import subprocess
@@ -34,6 +35,7 @@ from tsukuru.hosting.notebooks_kernels import shared_data_folder
 from tsukuru.hosting.notebooks_server import (
     InstanceFolders,
     ScriptRun,
+    end_leftover_server,
     instance_folders,
     last_log_line,
     launch_server,
@@ -41,6 +43,8 @@ from tsukuru.hosting.notebooks_server import (
 )
 from tsukuru.hosting.notebooks_tokens import issue, new_secret
 from tsukuru.hosting.process import LOOPBACK, free_port, stop_servers
+
+log = logging.getLogger("tsukuru.notebooks")
 
 METADATA_VARIABLE = "TSUKURU_SAGEMAKER_METADATA_FILE"
 NOT_INSTALLED = (
@@ -307,6 +311,8 @@ class LocalNotebookHost:
         with self._lock:
             entry = self._servers.get(server.instance_id)
             if entry is None:
+                if end_leftover_server(folders):
+                    log.warning("stopped a JupyterLab server left over from %s", folders.home)
                 entry = self._servers[server.instance_id] = _Server(server, folders)
             return entry
 

@@ -60,6 +60,10 @@ class InstanceFolders:
         return self.state / "jupyter.log"
 
     @property
+    def server_pid(self) -> Path:
+        return self.state / "jupyter.pid"
+
+    @property
     def metadata(self) -> Path:
         return self.state / "resource-metadata.json"
 
@@ -123,7 +127,7 @@ def launch_server(
     command: Sequence[str], port: int, folders: InstanceFolders, env: Mapping[str, str]
 ) -> subprocess.Popen[bytes]:
     with folders.server_log.open("ab") as log:
-        return subprocess.Popen(
+        process = subprocess.Popen(
             [*command, *server_arguments(port, folders)],
             cwd=folders.notebooks,
             env=dict(env),
@@ -132,6 +136,24 @@ def launch_server(
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
+    folders.server_pid.write_text(f"{process.pid}\n", encoding="utf-8")
+    return process
+
+
+def end_leftover_server(folders: InstanceFolders) -> bool:
+    """Stop a server a crashed platform left running (its pid file names a live process
+    group whose command line serves this instance's folder); True if there was one."""
+    try:
+        pid = int(folders.server_pid.read_text(encoding="utf-8").split()[0])
+        command = Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace")
+    except (OSError, ValueError, IndexError):
+        return False
+    if f"--ServerApp.root_dir={folders.notebooks}" not in command.split("\0"):
+        return False  # the pid was reused by something else
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(pid, signal.SIGKILL)
+    folders.server_pid.unlink(missing_ok=True)
+    return True
 
 
 def last_log_line(path: Path, window: int = 8192) -> str:

@@ -19,18 +19,20 @@ from tsukuru.protocol import values
 from tsukuru.protocol.errors import ServiceError
 from tsukuru.protocol.problems import InputProblems, member_path
 
-_ESCAPED_SURROGATE = re.compile(rb"\\u[dD][89a-fA-F]")
+_ESCAPED_SURROGATE = re.compile(r"\\u[dD][89a-fA-F]")
 
 
 def load_json(data: bytes) -> Any:
-    """`json.loads`, also refusing (with ValueError) two things it lets through that nothing
-    downstream can handle: nesting deep enough to exhaust Python's recursion limit, and escaped
-    lone UTF-16 surrogates (`"\\ud800"`), which no UTF-8 store or response can hold."""
+    """`json.loads` of a UTF-8 document, refusing (with ValueError) what it would let through
+    but nothing downstream can handle: nesting deep enough to exhaust Python's recursion limit,
+    and lone UTF-16 surrogates, raw or escaped (`"\\ud800"`), which no UTF-8 store or response
+    can hold. (`json.loads` of bytes decodes with `surrogatepass`; hence the strict decode.)"""
+    text = data.decode("utf-8-sig")  # UnicodeDecodeError is a ValueError
     try:
-        document = json.loads(data)
+        document = json.loads(text)
     except RecursionError as exc:
         raise ValueError("the JSON document is nested too deeply") from exc
-    if _ESCAPED_SURROGATE.search(data):  # rare: only then is the slower check worth it
+    if _ESCAPED_SURROGATE.search(text):  # rare: only then is the slower check worth it
         try:
             json.dumps(document, ensure_ascii=False).encode("utf-8")
         except (UnicodeEncodeError, RecursionError) as exc:

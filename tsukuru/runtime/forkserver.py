@@ -179,6 +179,7 @@ def become_child(
             os.execve(sys.executable, [sys.executable, "-m", module, *args], env)
         os.environ.clear()
         os.environ.update(env)
+        set_command_line([sys.executable, "-m", module, *args])
         _reseed_numpy()
         sys.argv = [module, *args]
         # The module was preloaded; runpy warns that running it as __main__ re-executes it,
@@ -205,6 +206,25 @@ def become_child(
             with contextlib.suppress(BaseException):
                 stream.flush()
         os._exit(code)
+
+
+def set_command_line(argv: list[str]) -> None:
+    """Show `argv` as this process's command line (`ps`, /proc/<pid>/cmdline), written over the
+    interpreter's own arguments — the launcher reserves room for it (`--room`) — so a forked job
+    or model server is listed as the `python -m ...` it stands for, not as this server."""
+    try:
+        with open("/proc/self/stat", "rb") as stat:
+            fields = stat.read().rsplit(b")", 1)[1].split()
+        start, end = int(fields[45]), int(fields[46])  # arg_start, arg_end (fields 48, 49)
+        text = b"\0".join(os.fsencode(part) for part in argv) + b"\0"
+        room = end - start
+        if len(text) > room:
+            text = text[: room - 1] + b"\0"
+        with open("/proc/self/mem", "r+b", buffering=0) as memory:
+            memory.seek(start)
+            memory.write(text.ljust(room, b"\0"))
+    except (OSError, ValueError, IndexError):
+        pass  # cosmetic: the process works the same with the server's command line
 
 
 def _reseed_numpy() -> None:
@@ -312,7 +332,9 @@ def listen(path: str) -> socket.socket:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tsukuru.runtime.forkserver")
     parser.add_argument("--socket", required=True)
+    parser.add_argument("--room", default="", help="padding: room for children's command lines")
     args = parser.parse_args(argv)
+    set_command_line([sys.executable, "-m", "tsukuru.runtime.forkserver", "--socket", args.socket])
     server_env = dict(os.environ)  # before preloading changes anything
     preload(PRELOAD)
     listener = listen(args.socket)

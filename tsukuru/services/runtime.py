@@ -42,6 +42,7 @@ class RuntimeHandlers:
             )
         if isinstance(body, SpooledBody):  # spooled by the gateway, yet within the limit
             body = body.read_bytes()
+        _check_header_values(params)
         invocation = Invocation(
             body=body,
             content_type=params.get("ContentType"),
@@ -96,3 +97,19 @@ class RuntimeHandlers:
 
     def handlers(self) -> dict[str, Handler]:
         return {"InvokeEndpoint": self.invoke_endpoint}
+
+
+_RELAYED_HEADERS = ("ContentType", "Accept", "CustomAttributes", "InferenceId")
+
+
+def _check_header_values(params: Mapping[str, Any]) -> None:
+    """These members travel on to the model server as headers, where a line break or NUL would
+    forge headers of its own: refuse them as AWS refuses values outside their ASCII pattern."""
+    for member in _RELAYED_HEADERS:
+        value = params.get(member)
+        if isinstance(value, str) and any(c in value for c in "\r\n\0"):
+            raise ServiceError(
+                "ValidationError",
+                f"Value at '{member[0].lower()}{member[1:]}' failed to satisfy constraint: "
+                "Member must not contain line breaks or NUL characters",
+            )
