@@ -71,6 +71,7 @@ class Dataset:
 class Run:
     seconds: float
     peak_rss_mb: float
+    cpu_s: float  # user + system CPU of the training process (load-independent)
 
 
 # ------------------------------------------------------------------ data
@@ -114,20 +115,23 @@ def run_baseline(path: Path) -> Run:
     process.returncode = os.waitstatus_to_exitcode(status)
     if process.returncode != 0:
         raise AssertionError(f"the baseline failed with {process.returncode}")
-    return Run(json.loads(output)["seconds"], usage.ru_maxrss / 1024)
+    cpu = usage.ru_utime + usage.ru_stime
+    return Run(json.loads(output)["seconds"], usage.ru_maxrss / 1024, cpu)
 
 
 # ------------------------------------------------------------------ job
 
 
 class PeakMemory:
-    """Finds the process whose working directory is the job's tree and follows its VmHWM."""
+    """Finds the process whose working directory is the job's tree and follows its VmHWM and
+    CPU time (the last reading before it exits)."""
 
     def __init__(self, job_root: Path, interval: float = 0.02) -> None:
         self._root = os.path.realpath(job_root)
         self._interval = interval
         self._done = threading.Event()
         self.peak_kb = 0
+        self.cpu_s = 0.0
         self._thread = threading.Thread(target=self._watch, daemon=True)
         self._thread.start()
 
@@ -142,6 +146,7 @@ class PeakMemory:
             pid = pid if pid is not None and _alive(pid) else self._find()
             if pid is not None:
                 self.peak_kb = max(self.peak_kb, _hwm_kb(pid))
+                self.cpu_s = max(self.cpu_s, _cpu_s(pid))
             time.sleep(self._interval)
 
     def _find(self) -> int | None:
@@ -168,6 +173,15 @@ def _hwm_kb(pid: int) -> int:
     except OSError:
         pass
     return 0
+
+
+def _cpu_s(pid: int) -> float:
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def run_job(tsk: RunningPlatform, sm: Any, name: str, channel: str) -> Run:
@@ -205,7 +219,7 @@ def run_job(tsk: RunningPlatform, sm: Any, name: str, channel: str) -> Run:
     peak = memory.stop()
     if described["TrainingJobStatus"] != "Completed":
         raise AssertionError(f"{name} ended {described['TrainingJobStatus']}: {described}")
-    return Run(seconds, peak)
+    return Run(seconds, peak, memory.cpu_s)
 
 
 # ------------------------------------------------------------------ report
@@ -222,10 +236,16 @@ def measure(report: Report, tsk: RunningPlatform, dataset: Dataset, rounds: int)
         jobs.append(run_job(tsk, sm, f"{channel}-{index}", channel))
     label = f"{dataset.name} ({dataset.rows:,} rows)"
     print(f"training: {label}: {rounds} rounds, {load_note()}", flush=True)
+    each = " / ".join(
+        f"{b.seconds:.2f} vs {j.seconds:.2f}" for b, j in zip(baselines, jobs, strict=True)
+    )
+    print(f"training: {label}: each round, baseline vs job (s): {each}", flush=True)
     report.figure(f"{label}: baseline read + train", median([r.seconds for r in baselines]), "s")
     report.figure(f"{label}: job create to Completed", median([r.seconds for r in jobs]), "s")
     overhead = median([j.seconds - b.seconds for j, b in zip(jobs, baselines, strict=True)])
     ratio = median([j.seconds / b.seconds for j, b in zip(jobs, baselines, strict=True)])
+    report.figure(f"{label}: baseline CPU", median([r.cpu_s for r in baselines]), "CPU-s")
+    report.figure(f"{label}: job process CPU", median([r.cpu_s for r in jobs]), "CPU-s")
     report.figure(f"{label}: baseline peak RSS", median([r.peak_rss_mb for r in baselines]), "MB")
     report.figure(f"{label}: job process peak RSS", median([r.peak_rss_mb for r in jobs]), "MB")
     memory = median([j.peak_rss_mb / b.peak_rss_mb for j, b in zip(jobs, baselines, strict=True)])

@@ -23,7 +23,7 @@ from pathlib import Path
 if __package__ in (None, ""):  # run as a file: make the repository's `examples` importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from examples.bank_data import CATEGORIES, labelled_features  # noqa: E402
+from examples.bank_data import CATEGORIES, labelled_features
 
 
 @dataclass(frozen=True)
@@ -74,7 +74,9 @@ def customer(values: Mapping[str, str] | None = None) -> dict[str, str]:
     for field in FIELDS:
         value = record[field.name]
         if field.choices and value not in field.choices:
-            raise ValueError(f"{field.name} must be one of {', '.join(field.choices)}; not {value!r}")
+            raise ValueError(
+                f"{field.name} must be one of {', '.join(field.choices)}; not {value!r}"
+            )
         if field.is_number:
             try:
                 float(value)

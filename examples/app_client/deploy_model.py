@@ -15,6 +15,7 @@ An endpoint of that name that is already InService is left as it is.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import io
 import sys
@@ -28,7 +29,7 @@ from botocore.exceptions import ClientError
 if __package__ in (None, ""):  # run as a file: make the repository's `examples` importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from examples.bank_data import DEFAULT_SOURCE, labelled_features, read_bank_additional  # noqa: E402
+from examples.bank_data import DEFAULT_SOURCE, labelled_features, read_bank_additional
 
 ENDPOINT = "bank-marketing"
 BUCKET = "tsukuru-app-client"
@@ -155,10 +156,8 @@ def _remove(sm: Any, name: str) -> None:
         (sm.delete_endpoint_config, "EndpointConfigName"),
         (sm.delete_model, "ModelName"),
     ):
-        try:
+        with contextlib.suppress(ClientError):  # not there
             call(**{member: name})
-        except ClientError:
-            pass  # not there
 
 
 def main(argv: list[str] | None = None) -> int:

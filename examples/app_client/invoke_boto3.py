@@ -22,7 +22,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 if __package__ in (None, ""):  # run as a file: make the repository's `examples` importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from examples.app_client.customer import (  # noqa: E402
+from examples.app_client.customer import (
     add_arguments,
     csv_line,
     features,

@@ -22,11 +22,17 @@ fi
 region="${AWS_REGION:-${AWS_DEFAULT_REGION:-us-east-1}}"
 
 # --aws-sigv4 "aws:amz:REGION:SERVICE": the runtime API signs as service "sagemaker".
-curl --silent --show-error --fail-with-body \
+# On an error (--fail-with-body) the platform's explanation goes to stderr.
+if answer="$(curl --silent --show-error --fail-with-body \
     --aws-sigv4 "aws:amz:${region}:sagemaker" \
     --user "$AWS_ACCESS_KEY_ID:$AWS_SECRET_ACCESS_KEY" \
     -H "Content-Type: text/csv" \
     -H "Accept: text/csv" \
     --data-binary "$features" \
-    "$AWS_ENDPOINT_URL/endpoints/$endpoint/invocations"
-echo
+    "$AWS_ENDPOINT_URL/endpoints/$endpoint/invocations")"; then
+    printf '%s\n' "$answer"
+else
+    status=$?
+    printf '%s\n' "$answer" >&2
+    exit "$status"
+fi

@@ -31,8 +31,8 @@ from starlette.routing import Route
 if __package__ in (None, ""):  # run as a file: make the repository's `examples` importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from examples.app_client.customer import FIELDS, customer  # noqa: E402
-from examples.app_client.invoke_boto3 import DEFAULT_ENDPOINT, score  # noqa: E402
+from examples.app_client.customer import FIELDS, customer
+from examples.app_client.invoke_boto3 import DEFAULT_ENDPOINT, score
 
 STYLE = """
 body { font-family: system-ui, sans-serif; max-width: 46rem; margin: 2rem auto; color: #222; }
@@ -51,7 +51,7 @@ def page(values: dict[str, str], result: str = "") -> str:
         name = html.escape(field.name)
         if field.choices:
             options = "".join(
-                f'<option{" selected" if choice == value else ""}>{html.escape(choice)}</option>'
+                f"<option{' selected' if choice == value else ''}>{html.escape(choice)}</option>"
                 for choice in field.choices
             )
             control = f'<select id="{name}" name="{name}">{options}</select>'

@@ -13,6 +13,8 @@ and caught before it is sent. One mutation may then be applied, chosen by hypoth
 * `headers` — Content-Type changed, a header dropped, a hostile header added;
 * `path`    — junk appended to the path or the query string, or the method changed.
 
+(The last three know nothing of shapes and live in `tests.fuzz.wire_mutations`.)
+
 `FuzzCase.must_fail` marks mutations that no correct server accepts (the wrong JSON type, a
 required member missing, a body that is not a JSON object, an unknown `X-Amz-Target`), so the
 tests can insist on a 4xx for those rather than only on "not a 500".
@@ -34,10 +36,11 @@ from hypothesis import strategies as st
 
 from tests.fuzz.nasty import nasty_text, odd_numbers, odd_text, wrong_json_type, wrong_text
 from tests.fuzz.shapes import Hints, valid_input
+from tests.fuzz.wire_mutations import mutated_body, mutated_headers, mutated_path, short, show
 from tests.protocol.oracle import to_wire
 from tsukuru.protocol.json_shapes import wire_name
 from tsukuru.protocol.specs import service_model
-from tsukuru.protocol.wire import Headers, WireRequest
+from tsukuru.protocol.wire import WireRequest
 
 KINDS = ("valid", "params", "json", "body", "headers", "path")
 REGION = "us-east-1"
@@ -152,11 +155,11 @@ def _case(
     if kind == "json":
         request, how, must_fail = draw(_mutated_json(op, request))
     elif kind == "body":
-        request, how, must_fail = draw(_mutated_body(op, request, service))
+        request, how, must_fail = draw(mutated_body(op, request, service))
     elif kind == "headers":
-        request, how, must_fail = draw(_mutated_headers(request, service))
+        request, how, must_fail = draw(mutated_headers(request, service))
     elif kind == "path":
-        request, how = draw(_mutated_path(request))
+        request, how = draw(mutated_path(request))
     return FuzzCase(service, op.name, request, how, must_fail)
 
 
@@ -209,9 +212,9 @@ def _mutated_params(
     mutated = copy.deepcopy(params)
     if draw(st.booleans()) and shape.type_name in ("structure", "list", "map"):
         _drop(mutated, path)
-        return mutated, f"params: dropped {_show(path)}"
+        return mutated, f"params: dropped {show(path)}"
     value: Any = draw(wrong_text(shape) if shape.type_name != "blob" else st.binary(max_size=64))
-    return _set(mutated, path, value), f"params: {_show(path)} = {_short(value)}"
+    return _set(mutated, path, value), f"params: {show(path)} = {short(value)}"
 
 
 # --------------------------------------------------------------------------- json bodies
@@ -257,190 +260,27 @@ def _mutated_json(
         wrong = wrong_json_type(shape)
         if choice == "drop" or wrong is None:
             _drop(document, path)
-            how, must_fail = f"json: dropped {_show(path)}", required
+            how, must_fail = f"json: dropped {show(path)}", required
         else:
             value = draw(wrong)
             _set(document, path, value)
-            how, must_fail = f"json: {_show(path)} = {_short(value)} (wrong type)", True
+            how, must_fail = f"json: {show(path)} = {short(value)} (wrong type)", True
     elif choice == "number" and nodes:
         path, _, _ = draw(st.sampled_from(nodes))
         value = draw(odd_numbers)
         _set(document, path, value)
-        how = f"json: {_show(path)} = {value!r}"
+        how = f"json: {show(path)} = {value!r}"
     elif choice == "string" and nodes:
         path, _, _ = draw(st.sampled_from(nodes))
         value = draw(nasty_text)
         _set(document, path, value)
-        how = f"json: {_show(path)} = {_short(value)}"
+        how = f"json: {show(path)} = {short(value)}"
     else:
         key = draw(odd_text | st.sampled_from(("Unknown", "__proto__", "")))
         document[key] = draw(nasty_text | odd_numbers | st.just({"a": [1]}))
-        how = f"json: extra member {_short(key)}"
+        how = f"json: extra member {short(key)}"
     escaped = draw(st.booleans())
     text = json.dumps(document, ensure_ascii=escaped)
     # Unescaped lone surrogates become bytes that are not UTF-8 at all, as a buggy client sends.
     body = text.encode("utf-8", "surrogatepass")
     return replace(request, body=body), how, must_fail
-
-
-# --------------------------------------------------------------------------- bodies
-
-_HOSTILE_XML = (
-    b"<a><b></a>",
-    b"<?xml version='1.0'?>",
-    b'<!DOCTYPE x [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">'
-    b'<!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;">]><Delete><Object><Key>&c;</Key></Object>'
-    b"</Delete>",
-    b'<!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]><Tagging><TagSet><Tag><Key>&e;'
-    b"</Key><Value>v</Value></Tag></TagSet></Tagging>",
-    b"<Delete><Object><Key>\xff\xfe</Key></Object></Delete>",
-    b"<CompleteMultipartUpload><Part><PartNumber>abc</PartNumber><ETag>x</ETag></Part>"
-    b"</CompleteMultipartUpload>",
-    b"<CreateBucketConfiguration><LocationConstraint>" + b"x" * 5000
-    + b"</LocationConstraint></CreateBucketConfiguration>",
-)
-_NOT_OBJECTS = (b"[]", b"1", b"null", b'"x"', b"true", b"{", b"{}}", b"\xef\xbb\xbf{}")
-_DEEP = (b"[" * 100_000 + b"]" * 100_000, b'{"a":' * 50_000 + b"1" + b"}" * 50_000)
-
-
-def _is_json_object(body: bytes) -> bool:
-    try:
-        return isinstance(json.loads(body), dict)
-    except (ValueError, RecursionError):
-        return False
-
-
-@st.composite
-def _mutated_body(
-    draw: st.DrawFn, op: OperationModel, request: WireRequest, service: str
-) -> tuple[WireRequest, str, bool]:
-    choices: list[st.SearchStrategy[bytes]] = [
-        st.binary(max_size=512),
-        st.just(request.body[: draw(st.integers(0, max(len(request.body) - 1, 0)))]),
-        st.just(request.body + draw(st.binary(min_size=1, max_size=16))),
-        st.sampled_from(_NOT_OBJECTS + _HOSTILE_XML + _DEEP),
-    ]
-    body = draw(st.one_of(*choices))
-    must_fail = False
-    if service_model(service).protocol == "json":
-        has_required = op.input_shape is not None and bool(op.input_shape.required_members)
-        empty = not body.strip()
-        must_fail = (not empty and not _is_json_object(body)) or (empty and has_required)
-    return replace(request, body=body), f"body: {body[:40]!r} ({len(body)} bytes)", must_fail
-
-
-# --------------------------------------------------------------------------- headers
-
-_CONTENT_TYPES = (
-    "",
-    "text/plain",
-    "application/json",
-    "application/x-amz-json-1.1",
-    "application/xml",
-    "application/x-www-form-urlencoded; charset=utf-16",
-    "multipart/form-data; boundary=",
-    "\u00ff/\u00fe",
-)
-_HOSTILE_HEADERS = (
-    ("x-amz-content-sha256", "STREAMING-AWS4-HMAC-SHA256-PAYLOAD"),
-    ("x-amz-content-sha256", "STREAMING-UNSIGNED-PAYLOAD-TRAILER"),
-    ("Content-Encoding", "aws-chunked"),
-    ("x-amz-decoded-content-length", "-5"),
-    ("x-amz-trailer", "x-amz-checksum-crc32"),
-    ("Content-MD5", "not base64"),
-    ("x-amz-checksum-crc32", "AAAA"),
-    ("x-amz-checksum-sha256", "%%%"),
-    ("Range", "bytes=9-2"),
-    ("Range", "bytes=-0"),
-    ("Range", "bytes=99999999999999999999-"),
-    ("If-Match", '"\u00ff"'),
-    ("If-Modified-Since", "not a date"),
-    ("x-amz-copy-source", "/"),
-    ("x-amz-copy-source", "%FF%FE/%00"),
-    ("x-amz-copy-source-range", "bytes=a-b"),
-    ("x-amz-meta-\u00ff", "\u00ff\u00fe"),
-    ("x-amz-tagging", "a=%FF&=&&"),
-    ("x-amz-date", "yesterday"),
-    ("Authorization", "AWS4-HMAC-SHA256 Credential=/, SignedHeaders=, Signature="),
-    ("Authorization", "AWS4-HMAC-SHA256 Credential=AK/20260101/us-east-1/s3"),
-    ("Authorization", "AWS AKID:"),
-    ("Authorization", "Bearer x"),
-    ("X-Amz-Target", "SageMaker."),
-    ("X-Amz-Target", "Logs_20140328.NoSuchThing"),
-    ("X-Amz-Target", "\u00ff"),
-    ("Content-Length", "-1"),
-    ("X-Amzn-SageMaker-Custom-Attributes", "\u00ff" * 2000),
-    ("Accept", "*/*;q=abc"),
-)
-
-
-@st.composite
-def _mutated_headers(
-    draw: st.DrawFn, request: WireRequest, service: str
-) -> tuple[WireRequest, str, bool]:
-    headers = dict(request.headers)
-    json_protocol = service_model(service).protocol == "json"
-    choice = draw(st.sampled_from(("content-type", "drop", "add")))
-    must_fail = False
-    if choice == "content-type":
-        headers["Content-Type"] = draw(st.sampled_from(_CONTENT_TYPES))
-        how = f"headers: Content-Type {headers['Content-Type']!r}"
-    elif choice == "drop" and headers:
-        name = draw(st.sampled_from(sorted(headers)))
-        del headers[name]
-        how = f"headers: dropped {name}"
-        must_fail = json_protocol and name.lower() == "x-amz-target"
-    else:
-        name, value = draw(st.sampled_from(_HOSTILE_HEADERS))
-        headers = {k: v for k, v in headers.items() if k.lower() != name.lower()}
-        headers[name] = value
-        how = f"headers: {name}: {_short(value)}"
-        must_fail = json_protocol and name == "X-Amz-Target"
-    return replace(request, headers=Headers(headers)), how, must_fail
-
-
-# --------------------------------------------------------------------------- path and method
-
-_PATH_JUNK = ("/%FF", "/%00", "/..", "//", "/%2F%2E%2E", "/%C0%AF", "/" + "a" * 3000, "%", "/\u00ff")
-_QUERY_JUNK = (
-    "uploads",
-    "partNumber=abc&uploadId=x",
-    "partNumber=0&uploadId=",
-    "list-type=2&max-keys=-1",
-    "list-type=3",
-    "max-keys=99999999999999999999",
-    "continuation-token=%FF%FE",
-    "delimiter=%00&prefix=%FF",
-    "tagging&acl&uploads",
-    "Action=GetCallerIdentity&Version=%FF",
-    "versionId=null",
-    "response-content-type=%0D%0AX-Injected:1",
-    "X-Amz-Signature=&X-Amz-Credential=%2F",
-    "%=%&&=",
-)
-_METHODS = ("GET", "PUT", "POST", "DELETE", "HEAD", "PATCH", "OPTIONS")
-
-
-@st.composite
-def _mutated_path(draw: st.DrawFn, request: WireRequest) -> tuple[WireRequest, str]:
-    choice = draw(st.sampled_from(("path", "query", "method")))
-    if choice == "path":
-        junk = draw(st.sampled_from(_PATH_JUNK))
-        appended = request.raw_path.rstrip("/") + junk
-        raw_path = appended if draw(st.booleans()) else "/" + junk.lstrip("/")
-        return replace(request, raw_path=raw_path), f"path: {_short(raw_path)}"
-    if choice == "query":
-        junk = draw(st.sampled_from(_QUERY_JUNK))
-        query = f"{request.query_string}&{junk}" if request.query_string else junk
-        return replace(request, query_string=query), f"query: {_short(query)}"
-    method = draw(st.sampled_from(_METHODS))
-    return replace(request, method=method), f"method: {method}"
-
-
-def _show(path: Path) -> str:
-    return ".".join(str(step) for step in path) or "(root)"
-
-
-def _short(value: Any) -> str:
-    shown = repr(value)
-    return shown if len(shown) <= 80 else f"{shown[:60]}... ({len(shown)} chars)"

@@ -34,7 +34,9 @@ INT_RANGE = {"integer": (-(2**31), 2**31 - 1), "long": (-(2**63), 2**63 - 1)}
 JSON_SCALARS = st.none() | st.booleans() | st.integers(-1000, 1000) | st.text(max_size=8)
 DOCUMENTS = st.recursive(
     JSON_SCALARS,
-    lambda inner: st.lists(inner, max_size=2) | st.dictionaries(st.text(max_size=5), inner, max_size=2),
+    lambda inner: (
+        st.lists(inner, max_size=2) | st.dictionaries(st.text(max_size=5), inner, max_size=2)
+    ),
     max_leaves=4,
 )
 
@@ -56,8 +58,11 @@ def _value(shape: Shape, depth: int, hints: tuple[Any, ...], member: str) -> st.
         return _structure(shape, depth, hints)
     if kind == "list":
         low = int(shape.metadata.get("min", 0))
-        return st.lists(_value(shape.member, depth + 1, hints, member), min_size=low,
-                        max_size=max(low, MAX_ITEMS))
+        return st.lists(
+            _value(shape.member, depth + 1, hints, member),
+            min_size=low,
+            max_size=max(low, MAX_ITEMS),
+        )
     if kind == "map":
         keys = _value(shape.key, depth + 1, hints, "")
         return st.dictionaries(keys, _value(shape.value, depth + 1, hints, ""), max_size=MAX_ITEMS)
@@ -65,7 +70,9 @@ def _value(shape: Shape, depth: int, hints: tuple[Any, ...], member: str) -> st.
         return _string(shape, dict(hints).get(member, ()))
     if kind in INT_RANGE:
         low, high = INT_RANGE[kind]
-        return st.integers(int(shape.metadata.get("min", low)), int(shape.metadata.get("max", high)))
+        return st.integers(
+            int(shape.metadata.get("min", low)), int(shape.metadata.get("max", high))
+        )
     if kind in ("float", "double"):
         return st.floats(
             min_value=shape.metadata.get("min"),
@@ -111,7 +118,7 @@ def _structure(shape: Shape, depth: int, hints: tuple[Any, ...]) -> st.SearchStr
 
 
 def _is_status_code(member: Shape) -> bool:
-    return member.serialization.get("location") == "statusCode"
+    return bool(member.serialization.get("location") == "statusCode")
 
 
 def _string(shape: Shape, known: Sequence[str]) -> st.SearchStrategy[str]:

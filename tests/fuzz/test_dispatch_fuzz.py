@@ -12,6 +12,7 @@ runtime fuzz needs alive to reach the model server.
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given
 
 from tests.fuzz.checks import problems, report, undo
@@ -19,8 +20,6 @@ from tests.fuzz.conftest import SeededWorld
 from tests.fuzz.profiles import fuzz_settings
 from tests.fuzz.requests import FuzzCase, fuzz_cases
 from tests.fuzz.world import read_body
-
-import pytest
 
 SERVICE_ORDER = ["sagemaker-runtime", "sts", "iam", "logs", "s3", "sagemaker"]
 
@@ -45,7 +44,7 @@ def fuzz_operation(seeded: SeededWorld, service: str, operation: str) -> None:
 @pytest.mark.parametrize("service", SERVICE_ORDER)
 def test_no_request_gets_a_500(seeded: SeededWorld, service: str) -> None:
     operations = seeded.world.operations()
-    assert set(operations) == set(SERVICE_ORDER)
+    assert set(operations) == set(SERVICE_ORDER), "a service was added: fuzz it (SERVICE_ORDER)"
     failures = []
     for operation in operations[service]:
         try:

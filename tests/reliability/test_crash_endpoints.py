@@ -11,6 +11,8 @@ concurrent load.
 
 from __future__ import annotations
 
+import signal
+import time
 from pathlib import Path
 from typing import Any
 
@@ -27,13 +29,13 @@ from tests.acceptance.platform_support import (
 from tests.harness import make_client, start_platform
 from tests.reliability.support import (
     csv_rows,
-    kill_and_restart,
     model_archive,
     processes,
     s3_of,
     wait_for,
     working_in,
 )
+from tsukuru.hosting.orphans import is_alive
 
 BUCKET = "crash-endpoints"
 
@@ -78,10 +80,16 @@ def test_kill_during_an_endpoint_update(tmp_path: Path) -> None:
         served = predict(make_client(first, "sagemaker-runtime"), rows)
         np.testing.assert_allclose(served, expected["old"], rtol=1e-5)
         old_runs = {found.run for found in processes(home)}
+        old_servers = working_in(home, home / "run")
+        assert len(old_servers) == 1, old_servers
 
         sm.update_endpoint(EndpointName="live", EndpointConfigName="new")
         assert sm.describe_endpoint(EndpointName="live")["EndpointStatus"] == "Updating"
-        again, _ = kill_and_restart(first)
+        assert first.stop(signal.SIGKILL) == -signal.SIGKILL
+        time.sleep(0.5)
+        # the kill alone leaves the model server running, orphaned, until the next start
+        assert is_alive(old_servers[0].pid)
+        again = start_platform(home, port=first.port, timeout=120)
     except BaseException:
         first.stop()
         raise
@@ -93,6 +101,7 @@ def test_kill_during_an_endpoint_update(tmp_path: Path) -> None:
         runtime = make_client(again, "sagemaker-runtime")
         np.testing.assert_allclose(predict(runtime, rows), expected["old"], rtol=1e-5)
 
+        assert not is_alive(old_servers[0].pid)
         assert not old_runs & {found.run for found in processes(home)}, processes(home)
         servers = wait_for(
             lambda: working_in(home, home / "run"), timeout=30, what="the model server"
