@@ -36,7 +36,7 @@ from bench._common import (
     poll_until,
     write_labelled_csv,
 )
-from bench.harness import Report, RunningPlatform, client, running_platform
+from bench.harness import Report, RunningPlatform, client, process_cpu_seconds, running_platform
 
 CLIENTS = int(os.environ.get("BENCH_LOAD_CLIENTS", "32"))
 SECONDS = float(os.environ.get("BENCH_LOAD_SECONDS", "60"))
@@ -80,6 +80,8 @@ class LoadResult:
     latencies_ms: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
     rss: list[RssSample] = field(default_factory=list)
     alive: bool = True
+    gateway_cpu_s: float = float("nan")  # CPU the gateway process used during the run
+    clients_cpu_s: float = float("nan")  # CPU this process (the client threads) used
 
     @property
     def total_errors(self) -> int:
@@ -275,6 +277,7 @@ def run_load(platform: RunningPlatform, target: Target, clients: int, seconds: f
     result = LoadResult(clients=clients, seconds=seconds)
     pid = platform.process.pid
     workers = [_Client(i, platform, target) for i in range(clients)]  # boto3 clients take a while
+    gateway_cpu, own_cpu = process_cpu_seconds(pid), time.process_time()
     started = time.monotonic()
     for worker in workers:
         worker.deadline = started + seconds
@@ -286,6 +289,8 @@ def run_load(platform: RunningPlatform, target: Target, clients: int, seconds: f
             next_sample += 1.0
         time.sleep(0.05)
     result.rss.append(sample_memory(pid, started))
+    result.gateway_cpu_s = process_cpu_seconds(pid) - gateway_cpu
+    result.clients_cpu_s = time.process_time() - own_cpu
     for worker in workers:
         worker.join()
         result.counts.update(worker.counts)
@@ -321,6 +326,8 @@ def report(result: LoadResult, out: Report) -> None:
     total = sum(result.counts.values())
     out.figure("requests (all operations)", total, "")
     out.figure("throughput (all operations)", total / result.seconds, "req/s")
+    out.figure("gateway CPU per request", 1000 * result.gateway_cpu_s / max(total, 1), "ms")
+    out.figure("client threads' CPU per request", 1000 * result.clients_cpu_s / max(total, 1), "ms")
     for operation in WEIGHTS:
         values = result.latencies_ms.get(operation, [])
         out.figure(f"{operation} count", result.counts[operation], "")
@@ -336,7 +343,9 @@ def report(result: LoadResult, out: Report) -> None:
         return  # too short to judge memory: printed for information only
     for attribute, label in (("gateway_kib", "gateway"), ("children_kib", "model servers+helper")):
         first, last, growth = rss_growth(result.rss, attribute)
+        peak = max(getattr(s, attribute) for s in result.rss if s.second >= RSS_FROM)
         out.figure(f"{label} RSS at {RSS_FROM:.0f} s", first / 1024, "MiB")
+        out.figure(f"{label} RSS peak after {RSS_FROM:.0f} s", peak / 1024, "MiB")
         out.figure(f"{label} RSS at the end", last / 1024, "MiB")
         at_most(out, f"{label} RSS growth", growth, RSS_GROWTH_LIMIT, "%")
 
