@@ -32,6 +32,7 @@ check: install
 
 bench: install
 	$(PY) -m bench
+	HYPOTHESIS_PROFILE=long $(VENV)/bin/pytest -q tests/fuzz
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

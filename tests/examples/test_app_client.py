@@ -12,18 +12,20 @@ import re
 import shutil
 import subprocess
 import sys
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from starlette.testclient import TestClient
 
 from examples.app_client.customer import FIELDS, csv_line, features, from_bank_row
 from examples.app_client.webapp import create_app
 from examples.bank_data import DEFAULT_SOURCE, labelled_features, read_bank_additional
-from tests.harness import RunningPlatform, make_client
+from tests.harness import RunningPlatform, free_port, make_client
 
 pytestmark = pytest.mark.slow
 
@@ -162,3 +164,38 @@ def test_web_app_reports_an_endpoint_that_does_not_exist(platform: RunningPlatfo
         page = client.post("/score", data={})
     assert page.status_code == 502
     assert "no-such-endpoint" in page.text
+
+
+def test_web_app_as_its_users_start_it(
+    platform: RunningPlatform, endpoint: str, bank_line: str, expected: float
+) -> None:
+    """`python examples/app_client/webapp.py --port N`: a real uvicorn process, a real browser
+    post (form-encoded), keys only in the process's environment."""
+    port = free_port()
+    argv = [sys.executable, str(EXAMPLES / "webapp.py"), "--endpoint", endpoint]
+    server = subprocess.Popen(
+        [*argv, "--port", str(port)],
+        cwd=REPO,
+        env=platform.client_env(),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        url = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 60
+        while True:
+            assert server.poll() is None, "the web app exited"
+            try:
+                httpx.get(url, timeout=1)
+                break
+            except httpx.HTTPError:
+                assert time.monotonic() < deadline, "the web app did not start"
+                time.sleep(0.1)
+        page = httpx.post(f"{url}/score", data=form_values(bank_line), timeout=60)
+    finally:
+        server.terminate()
+        server.wait(30)
+    assert page.status_code == 200, page.text
+    match = re.search(r"data-probability='([0-9.]+)'", page.text)
+    assert match is not None, page.text
+    assert float(match.group(1)) == pytest.approx(expected, abs=1e-6)

@@ -13,16 +13,23 @@ from __future__ import annotations
 
 import os
 
+import pytest
 from hypothesis import HealthCheck, settings
 
 # Examples per operation (in-process), and in total over HTTP.
 EXAMPLES = {"ci": {"per_operation": 20, "http": 120}, "long": {"per_operation": 400, "http": 2000}}
+TIMEOUTS = {"ci": 600, "long": 7200}  # seconds per test (one test fuzzes a whole service)
 _QUIET = [
     HealthCheck.too_slow,
     HealthCheck.filter_too_much,
     HealthCheck.data_too_large,
     HealthCheck.large_base_example,
 ]
+
+
+def timeout_marker() -> pytest.MarkDecorator:
+    """pytest-timeout's limit for one fuzz test under the chosen profile."""
+    return pytest.mark.timeout(TIMEOUTS[profile_name()])
 
 
 def profile_name() -> str:

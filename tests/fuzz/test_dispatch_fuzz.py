@@ -17,7 +17,7 @@ from hypothesis import given
 
 from tests.fuzz.checks import problems, report, undo
 from tests.fuzz.conftest import SeededWorld
-from tests.fuzz.profiles import fuzz_settings
+from tests.fuzz.profiles import fuzz_settings, timeout_marker
 from tests.fuzz.requests import FuzzCase, fuzz_cases
 from tests.fuzz.world import read_body
 
@@ -41,6 +41,7 @@ def fuzz_operation(seeded: SeededWorld, service: str, operation: str) -> None:
     run()
 
 
+@timeout_marker()
 @pytest.mark.parametrize("service", SERVICE_ORDER)
 def test_no_request_gets_a_500(seeded: SeededWorld, service: str) -> None:
     operations = seeded.world.operations()

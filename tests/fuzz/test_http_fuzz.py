@@ -23,11 +23,11 @@ from hypothesis import strategies as st
 
 from tests.fuzz.checks import problems, report, undo
 from tests.fuzz.over_http import send, signed, touches_signing
-from tests.fuzz.profiles import fuzz_settings
+from tests.fuzz.profiles import fuzz_settings, timeout_marker
 from tests.fuzz.requests import Builder, FuzzCase, fuzz_cases
 from tests.fuzz.seed import seed
 from tests.fuzz.shapes import Hints
-from tests.fuzz.world import snapshot, state_difference
+from tests.fuzz.world import StateWatch, snapshot, state_difference
 from tests.harness import RunningPlatform, make_client, start_platform
 from tsukuru.store.sql.database import Database, sqlite_url
 
@@ -97,8 +97,10 @@ def http_cases(world: HttpWorld) -> st.SearchStrategy[tuple[FuzzCase, bool]]:
     return st.tuples(case, st.booleans())
 
 
+@timeout_marker()
 def test_fuzzed_requests_over_http(http_world: HttpWorld) -> None:
     world = http_world
+    watch = StateWatch(world.snapshot)
 
     @fuzz_settings("http")
     @given(drawn=http_cases(world))
@@ -107,7 +109,7 @@ def test_fuzzed_requests_over_http(http_world: HttpWorld) -> None:
         request = case.request
         if not (touches_signing(case) or (stale_signature and case.how != "valid")):
             request = signed(request, case.service, world.keys, world.platform.endpoint_url)
-        before = world.snapshot()
+        before = watch.before()
         response = send(world.http, request, world.platform.endpoint_url)
         if response is None:
             reject()  # httpx would not send it (a header name that is not a token)
@@ -115,8 +117,9 @@ def test_fuzzed_requests_over_http(http_world: HttpWorld) -> None:
         sent = FuzzCase(case.service, case.operation, request, case.how, case.must_fail)
         undo(case, response.status, world.call)
         found = problems(sent, response, response.body)
-        if response.status >= 400:
-            changed = state_difference(before, world.snapshot())
+        after = watch.after(response.status)
+        if after is not None:
+            changed = state_difference(before, after)
             if changed:
                 found.append(f"rejected ({response.status}) but changed state:\n{changed}")
         assert world.platform.process.poll() is None, "the platform process died"

@@ -17,9 +17,9 @@ from hypothesis import assume, given
 
 from tests.fuzz.checks import UNDO, problems, report
 from tests.fuzz.conftest import SeededWorld
-from tests.fuzz.profiles import fuzz_settings
+from tests.fuzz.profiles import fuzz_settings, timeout_marker
 from tests.fuzz.requests import KINDS, FuzzCase, fuzz_cases
-from tests.fuzz.world import read_body, state_difference
+from tests.fuzz.world import StateWatch, read_body, state_difference
 
 SERVICE_ORDER = ["sagemaker-runtime", "sts", "iam", "logs", "s3", "sagemaker"]
 MUTATIONS = tuple(kind for kind in KINDS if kind != "valid")
@@ -31,17 +31,19 @@ def check_operation(seeded: SeededWorld, service: str, operation: str) -> None:
     starts_work = operation in UNDO
     kinds = SURELY_INVALID if starts_work else MUTATIONS
     cases = fuzz_cases(world.builder, service, operation, seeded.hints, kinds)
+    watch = StateWatch(world.snapshot)
 
     @fuzz_settings("per_operation")
     @given(case=cases)
     def run(case: FuzzCase) -> None:
         assume(case.must_fail or not starts_work)
-        before = world.snapshot()
+        before = watch.before()
         response = world.send(case.request)
         body = read_body(response)
         found = problems(case, response, body)
-        if response.status >= 400:
-            changed = state_difference(before, world.snapshot())
+        after = watch.after(response.status)
+        if after is not None:
+            changed = state_difference(before, after)
             if changed:
                 found.append(f"rejected ({response.status}) but changed state:\n{changed}")
         assert not found, report(case, response, body, found)
@@ -49,6 +51,7 @@ def check_operation(seeded: SeededWorld, service: str, operation: str) -> None:
     run()
 
 
+@timeout_marker()
 @pytest.mark.parametrize("service", SERVICE_ORDER)
 def test_a_rejected_request_changes_nothing(seeded: SeededWorld, service: str) -> None:
     failures = []

@@ -175,8 +175,8 @@ def mutated_path(draw: st.DrawFn, request: WireRequest) -> tuple[WireRequest, st
     choice = draw(st.sampled_from(("path", "query", "method")))
     if choice == "path":
         junk = draw(st.sampled_from(_PATH_JUNK))
-        appended = request.raw_path.rstrip("/") + junk
-        raw_path = appended if draw(st.booleans()) else "/" + junk.lstrip("/")
+        path = request.raw_path.rstrip("/") + junk if draw(st.booleans()) else junk
+        raw_path = path if path.startswith("/") else f"/{path}"  # a request target has one
         return replace(request, raw_path=raw_path), f"path: {short(raw_path)}"
     if choice == "query":
         junk = draw(st.sampled_from(_QUERY_JUNK))

@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -57,6 +58,45 @@ def snapshot(database: Database, blobs: Path) -> State:
     files = sorted(str(p.relative_to(blobs)) for p in blobs.rglob("*") if p.is_file())
     state["blob files"] = [(name,) for name in files]  # empty fan-out folders are no state
     return state
+
+
+# Statuses that move on by themselves (a stopping notebook server, a deleting endpoint).
+TRANSITIONAL = frozenset(
+    {"Pending", "Creating", "Updating", "Deleting", "Stopping", "InProgress", "SystemUpdating"}
+)
+_STATUS = [column.name for column in schema.tables["resources"].columns].index("status")
+
+
+def settled(take: Callable[[], State], timeout: float = 30.0) -> State:
+    """A snapshot once nothing is moving: no resource in a transitional status and two
+    snapshots in a row equal. A request the fuzz let through (and then undid) may leave work
+    winding down in the background, which must not be blamed on the next request."""
+    deadline = time.monotonic() + timeout
+    previous = take()
+    while True:
+        time.sleep(0.05)
+        current = take()
+        busy = any(row[_STATUS] in TRANSITIONAL for row in current["resources"])
+        if (current == previous and not busy) or time.monotonic() > deadline:
+            return current
+        previous = current
+
+
+class StateWatch:
+    """Snapshots before each request: settled ones after a success (which may have set work
+    going), plain ones after a rejection (which must not have)."""
+
+    def __init__(self, take: Callable[[], State]) -> None:
+        self._take = take
+        self._moving = True
+
+    def before(self) -> State:
+        return settled(self._take) if self._moving else self._take()
+
+    def after(self, status: int) -> State | None:
+        """The snapshot to compare with, for a rejected request (None after a success)."""
+        self._moving = status < 400
+        return None if self._moving else self._take()
 
 
 def state_difference(before: State, after: State) -> str:
