@@ -9,9 +9,12 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+from datetime import datetime
 from typing import Any
 
 from tsukuru.domain.errors import Invalid
+from tsukuru.domain.ports import ListQuery, Record, ResourceStore
+from tsukuru.domain.scope import Scope
 
 
 def _fingerprint(filters: dict[str, Any]) -> str:
@@ -46,3 +49,51 @@ def page_limit(value: int | None, default: int = 100, maximum: int = 100) -> int
     if not 1 <= value <= maximum:
         raise Invalid(f"MaxResults must be between 1 and {maximum}, got {value}")
     return value
+
+
+def find_page(
+    store: ResourceStore,
+    kind: str,
+    scope: Scope,
+    *,
+    name_contains: str | None = None,
+    status_equals: str | None = None,
+    created_after: datetime | None = None,
+    created_before: datetime | None = None,
+    modified_after: datetime | None = None,
+    modified_before: datetime | None = None,
+    sort_by: str = "CreationTime",
+    sort_order: str = "Descending",
+    max_results: int | None = None,
+    next_token: str | None = None,
+) -> tuple[list[Record], str | None]:
+    """One page of a List*Jobs call: SageMaker's filters, sort and NextToken over the store."""
+    if sort_by not in ("Name", "CreationTime", "Status"):
+        raise Invalid(f"SortBy must be Name, CreationTime or Status, got {sort_by}")
+    filters = {
+        "n": name_contains,
+        "s": status_equals,
+        "ca": created_after,
+        "cb": created_before,
+        "ma": modified_after,
+        "mb": modified_before,
+        "sb": sort_by,
+        "so": sort_order,
+    }
+    limit = page_limit(max_results)
+    offset = decode_token(next_token, filters)
+    query = ListQuery(
+        name_contains=name_contains,
+        status_equals=status_equals,
+        created_after=created_after,
+        created_before=created_before,
+        modified_after=modified_after,
+        modified_before=modified_before,
+        sort_by=sort_by,  # type: ignore[arg-type]
+        descending=sort_order != "Ascending",
+        offset=offset,
+        limit=limit + 1,
+    )
+    records = store.find(kind, scope, query)
+    token = encode_token(offset + limit, filters) if len(records) > limit else None
+    return records[:limit], token

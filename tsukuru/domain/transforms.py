@@ -15,8 +15,8 @@ from typing import Any, Protocol
 
 from tsukuru.domain.clock import Clock
 from tsukuru.domain.errors import AlreadyExists, Invalid, NotFound
-from tsukuru.domain.paging import decode_token, encode_token, page_limit
-from tsukuru.domain.ports import ListQuery, Record, ResourceStore, TagStore
+from tsukuru.domain.paging import find_page
+from tsukuru.domain.ports import Record, ResourceStore, TagStore
 from tsukuru.domain.resources import Doc, epoch, mutate
 from tsukuru.domain.scope import Scope
 from tsukuru.domain.transforms_validation import check_request, input_location, output_location
@@ -119,35 +119,22 @@ class TransformService:
         max_results: int | None = None,
         next_token: str | None = None,
     ) -> tuple[list[TransformJobView], str | None]:
-        if sort_by not in ("Name", "CreationTime", "Status"):
-            raise Invalid(f"SortBy must be Name, CreationTime or Status, got {sort_by}")
-        filters = {
-            "n": name_contains,
-            "s": status_equals,
-            "ca": created_after,
-            "cb": created_before,
-            "ma": modified_after,
-            "mb": modified_before,
-            "sb": sort_by,
-            "so": sort_order,
-        }
-        limit = page_limit(max_results)
-        offset = decode_token(next_token, filters)
-        query = ListQuery(
+        records, token = find_page(
+            self._store,
+            KIND,
+            scope,
             name_contains=name_contains,
             status_equals=status_equals,
             created_after=created_after,
             created_before=created_before,
             modified_after=modified_after,
             modified_before=modified_before,
-            sort_by=sort_by,  # type: ignore[arg-type]
-            descending=sort_order != "Ascending",
-            offset=offset,
-            limit=limit + 1,
+            sort_by=sort_by,
+            sort_order=sort_order,
+            max_results=max_results,
+            next_token=next_token,
         )
-        records = self._store.find(KIND, scope, query)
-        token = encode_token(offset + limit, filters) if len(records) > limit else None
-        return [TransformJobView(r.arn, r.doc) for r in records[:limit]], token
+        return [TransformJobView(r.arn, r.doc) for r in records], token
 
     def stop(self, scope: Scope, name: str) -> None:
         self._get(scope, name)
