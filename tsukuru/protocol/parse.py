@@ -1,10 +1,11 @@
 """From a `WireRequest` to an operation and its parameters, for every protocol tsukuru speaks.
 
-`resolve_operation` finds the botocore operation (by `X-Amz-Target` for json, by `Action` for
-query, by method + path + query markers for the REST protocols) and `parse_request` walks its
-input shape to rebuild the very dict the client passed to boto3. Anything the client got wrong
-becomes a `ServiceError` in its protocol's vocabulary (`SerializationException`,
-`MalformedXML`, `ValidationException`, `InvalidAction`, ...), never an exception of ours.
+`resolve_operation` (or `resolve_route`, which also returns the path labels) finds the botocore
+operation (by `X-Amz-Target` for json, by `Action` for query, by method + path + query markers
+for the REST protocols) and `parse_request` walks its input shape to rebuild the very dict the
+client passed to boto3. Anything the client got wrong becomes a `ServiceError` in its protocol's
+vocabulary (`SerializationException`, `MalformedXML`, `ValidationException`, `InvalidAction`,
+...), never an exception of ours.
 """
 
 from __future__ import annotations
@@ -26,25 +27,40 @@ FORM_CONTENT_TYPE = "application/x-www-form-urlencoded"
 
 
 def resolve_operation(model: ServiceModel, req: WireRequest) -> OperationModel:
+    return resolve_route(model, req)[0]
+
+
+def resolve_route(
+    model: ServiceModel, req: WireRequest
+) -> tuple[OperationModel, dict[str, str] | None]:
+    """The operation, and for the REST protocols the path labels its route captured (so that
+    `parse_request` need not match the route a second time)."""
     protocol = model.protocol
     if protocol == "json":
-        return model.operation_model(_json_operation_name(model, req))
+        return model.operation_model(_json_operation_name(model, req)), None
     if protocol == "query":
-        return model.operation_model(_query_operation_name(model, req))
+        return model.operation_model(_query_operation_name(model, req)), None
     found = match_route(model.service_name, req)
     if found is None:
         raise _no_route(model, req)
-    return model.operation_model(found.operation)
+    return model.operation_model(found.operation), found.labels
 
 
-def parse_request(model: ServiceModel, op: OperationModel, req: WireRequest) -> dict[str, Any]:
+def parse_request(
+    model: ServiceModel,
+    op: OperationModel,
+    req: WireRequest,
+    labels: dict[str, str] | None = None,
+) -> dict[str, Any]:
+    """`labels`: the path labels `resolve_route` found for `op` (matched here when not given)."""
     protocol = model.protocol
     if protocol == "json":
         return _parse_json(op, req)
     if protocol == "query":
         return _parse_query(op, req)
-    found = match_route(model.service_name, req)
-    labels = found.labels if found is not None and found.operation == op.name else {}
+    if labels is None:
+        found = match_route(model.service_name, req)
+        labels = found.labels if found is not None and found.operation == op.name else {}
     return parse_rest_request(protocol, op, req, labels)
 
 

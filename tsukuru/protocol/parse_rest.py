@@ -9,6 +9,8 @@ as DeleteObjects' `<Delete>`) or, in rest-json only, a JSON object holding the r
 from __future__ import annotations
 
 import base64
+from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from botocore.model import OperationModel, Shape
@@ -54,34 +56,68 @@ def parse_rest_request(
     return params
 
 
+@dataclass(frozen=True)
+class _Located:
+    """One input member read from outside the body, with everything the model says about it
+    worked out once per shape instead of once per request."""
+
+    name: str
+    member: Shape
+    location: str  # uri | querystring | header | headers
+    wire: str  # label, query key or header name (lowered prefix for `headers`)
+    path: str  # for problem messages
+
+
+@lru_cache(maxsize=4096)  # shapes are cached by their (cached) service models
+def _located_plan(shape: Shape) -> tuple[tuple[_Located, ...], frozenset[str]]:
+    """The members that live in the path, query or headers, and the query keys they claim."""
+    located = []
+    for name, member in shape.members.items():
+        location = member.serialization.get("location")
+        if location not in ("uri", "querystring", "header", "headers"):
+            continue
+        wire = wire_name(member, name)
+        located.append(
+            _Located(
+                name=name,
+                member=member,
+                location=location,
+                wire=wire.lower() if location == "headers" else wire,
+                path=member_path("", name),
+            )
+        )
+    claimed = frozenset(
+        item.wire
+        for item in located
+        if item.location == "querystring" and item.member.type_name != "map"
+    )
+    return tuple(located), claimed
+
+
 def _located_members(
     shape: Shape, req: WireRequest, labels: dict[str, str], problems: InputProblems
 ) -> dict[str, Any]:
     """Members read from the path, the query string and the headers."""
-    query = req.query
-    claimed_query = {
-        wire_name(m, n)
-        for n, m in shape.members.items()
-        if m.serialization.get("location") == "querystring" and m.type_name != "map"
-    }
+    located, claimed_query = _located_plan(shape)
     params: dict[str, Any] = {}
-    for name, member in shape.members.items():
-        location = member.serialization.get("location")
-        wire = wire_name(member, name)
-        path = member_path("", name)
+    for item in located:
         value: Any = None
-        if location == "uri" and wire in labels:
-            value = _scalar(member, labels[wire], values.ISO8601, problems, path)
-        elif location == "querystring":
-            value = _from_query(member, wire, query, claimed_query, problems, path)
-        elif location == "header":
-            value = _from_header(member, req, wire, problems, path)
-        elif location == "headers":
-            prefix = wire.lower()
+        if item.location == "uri":
+            if item.wire in labels:
+                value = _scalar(item.member, labels[item.wire], values.ISO8601, problems, item.path)
+        elif item.location == "querystring":
+            if req.query_string:
+                value = _from_query(
+                    item.member, item.wire, req.query, claimed_query, problems, item.path
+                )
+        elif item.location == "header":
+            value = _from_header(item.member, req, item.wire, problems, item.path)
+        else:
+            prefix = item.wire
             found = {k[len(prefix) :]: v for k, v in req.headers.items() if _starts(k, prefix)}
             value = found or None
         if value is not None:
-            params[name] = value
+            params[item.name] = value
     return params
 
 
@@ -120,7 +156,7 @@ def _from_query(
     member: Shape,
     wire: str,
     query: list[tuple[str, str]],
-    claimed: set[str],
+    claimed: frozenset[str],
     problems: InputProblems,
     path: str,
 ) -> Any:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from urllib.parse import unquote
 
 from botocore.model import OperationModel
@@ -111,6 +111,18 @@ def _routes_by_method(service: str) -> dict[str, tuple[RestRoute, ...]]:
     return {method: tuple(routes) for method, routes in by_method.items()}
 
 
+@lru_cache(maxsize=1024)
+def _candidates(service: str, method: str, query_keys: frozenset[str]) -> tuple[RestRoute, ...]:
+    """The routes a request with these query keys could match: most S3 GET routes need a query
+    marker (`?acl`, `?tagging`, ...) that a plain object GET does not carry."""
+    return tuple(
+        route
+        for route in _routes_by_method(service).get(method, ())
+        if all(key in query_keys for key, _ in route.query_markers)
+        and all(key in query_keys for key in route.required_query)
+    )
+
+
 @dataclass(frozen=True)
 class RouteMatch:
     operation: str
@@ -122,7 +134,7 @@ def match_route(service: str, req: WireRequest) -> RouteMatch | None:
     best: tuple[int, bool, str] | None = None
     best_labels: dict[str, str] = {}
     query = req.query_dict
-    for route in _routes_by_method(service).get(req.method.upper(), ()):
+    for route in _candidates(service, req.method.upper(), frozenset(query)):
         score = route.specificity(req, query)  # cheap, and rules most routes out
         if score is None:
             continue

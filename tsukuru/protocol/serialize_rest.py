@@ -16,6 +16,8 @@ import base64
 import json
 import xml.etree.ElementTree as ET
 from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from botocore.model import OperationModel, Shape
@@ -73,19 +75,42 @@ def rest_response(
     return WireResponse(status=status, headers=headers, body=body)
 
 
+@dataclass(frozen=True)
+class _OutputPlan:
+    """What an output shape says about where its members go, worked out once per shape."""
+
+    headers: tuple[tuple[str, Shape, str, bool], ...]  # name, member, wire, is a prefix map
+    status_member: str | None
+    has_body_members: bool
+
+
+@lru_cache(maxsize=4096)  # shapes are cached by their (cached) service models
+def _output_plan(shape: Shape) -> _OutputPlan:
+    headers = []
+    status_member = None
+    has_body_members = False
+    for name, member in shape.members.items():
+        location = member.serialization.get("location")
+        if location in ("header", "headers"):
+            headers.append((name, member, wire_name(member, name), location == "headers"))
+        elif location == "statusCode":
+            status_member = status_member or name
+        elif location is None:
+            has_body_members = True
+    return _OutputPlan(tuple(headers), status_member, has_body_members)
+
+
 def header_members(shape: Shape, output: Mapping[str, Any]) -> dict[str, str]:
     headers: dict[str, str] = {}
-    for name, member in shape.members.items():
+    for name, member, wire, is_map in _output_plan(shape).headers:
         value = output.get(name)
         if value is None:
             continue
-        location = member.serialization.get("location")
-        wire = wire_name(member, name)
-        if location == "header":
-            headers[wire] = _header_text(member, value)
-        elif location == "headers":
+        if is_map:
             for key, item in value.items():
                 headers[f"{wire}{key}"] = str(item)
+        else:
+            headers[wire] = _header_text(member, value)
     return headers
 
 
@@ -99,14 +124,14 @@ def _header_text(member: Shape, value: Any) -> str:
 
 
 def _status_member(shape: Shape, output: Mapping[str, Any]) -> int | None:
-    for name, member in shape.members.items():
-        if member.serialization.get("location") == "statusCode" and output.get(name) is not None:
-            return int(output[name])
+    name = _output_plan(shape).status_member
+    if name is not None and output.get(name) is not None:
+        return int(output[name])
     return None
 
 
 def _has_body_members(shape: Shape) -> bool:
-    return any(m.serialization.get("location") is None for m in shape.members.values())
+    return _output_plan(shape).has_body_members
 
 
 def _payload(

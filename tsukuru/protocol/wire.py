@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from pathlib import Path
 from typing import BinaryIO
 from urllib.parse import parse_qsl, unquote
@@ -90,16 +91,17 @@ class WireRequest:
             return self
         return replace(self, body=self.spooled.read_bytes(), spooled=None)
 
-    @property
+    # Computed once per request: routing, signature checks and parsing each read them.
+    @cached_property
     def path(self) -> str:
         """The percent-decoded path (for display and routing; S3 keys come from `raw_path`)."""
         return unquote(self.raw_path)
 
-    @property
+    @cached_property
     def query(self) -> list[tuple[str, str]]:
         return parse_qsl(self.query_string, keep_blank_values=True)
 
-    @property
+    @cached_property
     def query_dict(self) -> dict[str, str]:
         return dict(self.query)
 

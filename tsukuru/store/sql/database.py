@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -69,6 +70,9 @@ class Database:
                 pool_size=5,
                 max_overflow=64,
                 pool_timeout=60,
+                # every checkout ends its own transaction (`_transaction`), so the pool's
+                # rollback on check-in would only repeat it
+                pool_reset_on_return=None,
                 connect_args={"check_same_thread": False},
             )
             _configure_sqlite(self.engine)
@@ -93,10 +97,18 @@ class Database:
         with self._transaction(write=True) as connection:
             yield connection
 
+    @cached_property
+    def _engines(self) -> tuple[Engine, Engine]:
+        """The engine for reads and the one for writes: the same pool, each with its option set
+        once (merging options on every checkout costs more than the query it precedes)."""
+        return (
+            self.engine.execution_options(**{_WRITE_OPTION: False}),
+            self.engine.execution_options(**{_WRITE_OPTION: True}),
+        )
+
     @contextmanager
     def _transaction(self, *, write: bool) -> Iterator[Connection]:
-        with self.engine.connect() as connection:
-            connection.execution_options(**{_WRITE_OPTION: write})
+        with self._engines[write].connect() as connection:
             try:
                 with connection.begin():
                     yield connection
@@ -140,4 +152,8 @@ def _configure_sqlite(engine: Engine) -> None:
     @event.listens_for(engine, "begin")
     def on_begin(connection: Connection) -> None:
         write = connection.get_execution_options().get(_WRITE_OPTION, True)
-        connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+        # straight to the driver: a statement through SQLAlchemy's machinery costs more than
+        # the BEGIN itself, and this runs for every transaction
+        connection.connection.driver_connection.execute(  # type: ignore[union-attr]
+            "BEGIN IMMEDIATE" if write else "BEGIN"
+        )

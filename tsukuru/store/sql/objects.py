@@ -30,6 +30,7 @@ from tsukuru.domain.ports import Bucket, Part, StoredObject, Upload
 from tsukuru.store import messages
 from tsukuru.store.codec import prefix_upper_bound, to_utc
 from tsukuru.store.sql.database import AnyRow, Database
+from tsukuru.store.sql.objects_lane import SqliteObjectLane
 from tsukuru.store.sql.tables import buckets, objects, parts, uploads
 
 
@@ -129,6 +130,8 @@ class SqlObjectIndex:
 
     def __init__(self, database: Database) -> None:
         self._db = database
+        # SQLite: the hot lookups and writes skip SQLAlchemy's execution machinery
+        self._lane = SqliteObjectLane(database) if database.is_sqlite else None
 
     # ------------------------------------------------------------------ buckets
 
@@ -152,6 +155,8 @@ class SqlObjectIndex:
         raise messages.bucket_taken(bucket.name, owner, bucket.account_id)
 
     def get_bucket(self, name: str) -> Bucket:
+        if self._lane is not None:
+            return self._lane.get_bucket(name)
         with self._db.read() as connection:
             return self._require_bucket(connection, name)
 
@@ -180,12 +185,16 @@ class SqlObjectIndex:
     # ------------------------------------------------------------------ objects
 
     def put_object(self, obj: StoredObject) -> list[str]:
+        if self._lane is not None:
+            return self._lane.put_object(obj)
         with self._db.write() as connection:
             self._require_bucket(connection, obj.bucket)
             self._db.lock_name(connection, "object", obj.bucket, obj.key)
             return self._unused(connection, self._put(connection, obj))
 
     def get_object(self, bucket: str, key: str) -> StoredObject:
+        if self._lane is not None:
+            return self._lane.get_object(bucket, key)
         with self._db.read() as connection:
             row = connection.execute(_SELECT_OBJECT, {"b": bucket, "k": key}).one_or_none()
             if row is None:
