@@ -30,7 +30,7 @@ from tsukuru.domain.ports import Bucket, Part, StoredObject, Upload
 from tsukuru.store import messages
 from tsukuru.store.codec import prefix_upper_bound, to_utc
 from tsukuru.store.sql.database import AnyRow, Database
-from tsukuru.store.sql.objects_lane import SqliteObjectLane
+from tsukuru.store.sql.objects_lane import SqliteObjectLane, row_values
 from tsukuru.store.sql.tables import buckets, objects, parts, uploads
 
 
@@ -77,22 +77,6 @@ def _part(row: AnyRow) -> Part:
         last_modified=row.last_modified,
         checksums=row.checksums,
     )
-
-
-def _object_values(obj: StoredObject) -> dict[str, Any]:
-    return {
-        "bucket": obj.bucket,
-        "key": obj.key,
-        "blob_id": obj.blob_id,
-        "size": obj.size,
-        "etag": obj.etag,
-        "last_modified": to_utc(obj.last_modified),
-        "content_type": obj.content_type,
-        "metadata": dict(obj.metadata),
-        "headers": dict(obj.headers),
-        "checksums": dict(obj.checksums),
-        "parts_count": obj.parts_count,
-    }
 
 
 def _key_range(column: Any, prefix: str) -> list[Any]:
@@ -368,7 +352,7 @@ class SqlObjectIndex:
         """Insert or replace the row; return the blob id it displaced (not yet checked)."""
         identity = {"b": obj.bucket, "k": obj.key}
         replaced = connection.execute(_SELECT_OBJECT_BLOB, identity).scalar_one_or_none()
-        values = _object_values(obj)
+        values = row_values(obj)
         if replaced is None:
             connection.execute(_INSERT_OBJECT, values)
             return []

@@ -25,7 +25,7 @@ from sqlalchemy.sql.elements import ClauseElement
 from tsukuru.domain.errors import NotFound
 from tsukuru.domain.ports import Bucket, StoredObject
 from tsukuru.store import messages
-from tsukuru.store.codec import from_micros, to_micros
+from tsukuru.store.codec import from_micros, to_micros, to_utc
 from tsukuru.store.sql.database import Database
 from tsukuru.store.sql.tables import buckets, objects, parts
 
@@ -90,23 +90,39 @@ def object_from(row: Sequence[Any]) -> StoredObject:
     )
 
 
-def object_values(obj: StoredObject) -> dict[str, Any]:
-    """The statements' parameters for writing `obj`: its identity and `v_<column>` values."""
+def row_values(obj: StoredObject) -> dict[str, Any]:
+    """The `objects` row of `obj`, column by column, as SQLAlchemy takes it."""
     return {
-        "b": obj.bucket,
-        "k": obj.key,
-        "v_bucket": obj.bucket,
-        "v_key": obj.key,
-        "v_blob_id": obj.blob_id,
-        "v_size": obj.size,
-        "v_etag": obj.etag,
-        "v_last_modified": to_micros(obj.last_modified),
-        "v_content_type": obj.content_type,
-        "v_metadata": json.dumps(dict(obj.metadata)),
-        "v_headers": json.dumps(dict(obj.headers)),
-        "v_checksums": json.dumps(dict(obj.checksums)),
-        "v_parts_count": obj.parts_count,
+        "bucket": obj.bucket,
+        "key": obj.key,
+        "blob_id": obj.blob_id,
+        "size": obj.size,
+        "etag": obj.etag,
+        "last_modified": to_utc(obj.last_modified),
+        "content_type": obj.content_type,
+        "metadata": dict(obj.metadata),
+        "headers": dict(obj.headers),
+        "checksums": dict(obj.checksums),
+        "parts_count": obj.parts_count,
     }
+
+
+_JSON_COLUMNS = ("metadata", "headers", "checksums")
+
+
+def object_values(obj: StoredObject) -> dict[str, Any]:
+    """The lane's parameters for writing `obj`: its identity and `v_<column>` values encoded as
+    the column types store them (microseconds, JSON text)."""
+    values: dict[str, Any] = {"b": obj.bucket, "k": obj.key}
+    for name, value in row_values(obj).items():
+        if name == "last_modified":
+            encoded: Any = to_micros(value)
+        elif name in _JSON_COLUMNS:
+            encoded = json.dumps(value)
+        else:
+            encoded = value
+        values[f"v_{name}"] = encoded
+    return values
 
 
 class SqliteObjectLane:
