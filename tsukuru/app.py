@@ -26,6 +26,7 @@ from starlette.routing import Route
 
 from tsukuru import client_env, client_sitecustomize
 from tsukuru.blobs.filesystem import FilesystemBlobStore
+from tsukuru.blobs.tiered import TieredBlobStore
 from tsukuru.config import Settings
 from tsukuru.console import PREFIX as CONSOLE_PREFIX
 from tsukuru.console import ConsoleAuth, ConsoleServices, build_console
@@ -72,6 +73,7 @@ from tsukuru.services.sagemaker_tags import TagHandlers
 from tsukuru.services.sagemaker_training import TrainingHandlers
 from tsukuru.services.sagemaker_transform import TransformHandlers
 from tsukuru.store.sql import SqlMetadata, open_store
+from tsukuru.store.sql.small_blobs import SqlSmallBlobStore
 
 log = logging.getLogger("tsukuru")
 
@@ -150,7 +152,10 @@ def build_platform(settings: Settings) -> Platform:
     run_id = claim_children(settings.home)  # before any process is started
     clock = SystemClock()
     metadata = open_store(settings.metadata_url)
-    blobs = FilesystemBlobStore(settings.home / "blobs")
+    # small objects' bytes live in the metadata database (no file, no fsync), larger ones in files
+    blobs = TieredBlobStore(
+        SqlSmallBlobStore(metadata.database), FilesystemBlobStore(settings.home / "blobs")
+    )
     objects = ObjectService(metadata.objects, blobs, clock)
     access = ObjectAccess(objects)
     logs = LogService(metadata.logs, clock)

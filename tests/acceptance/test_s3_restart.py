@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 
 from tests.harness import RunningPlatform, make_client, start_platform
+from tsukuru.blobs.tiered import SMALL_BLOB_LIMIT
 
 MIB = 1024 * 1024
 
@@ -51,6 +52,9 @@ def populate(platform: RunningPlatform, tmp_path: Path) -> tuple[Any, str]:
             ContentType="text/plain",
             Metadata={"index": str(i)},
         )
+    # either side of the limit under which bytes live in the metadata database, not in files
+    for size in (SMALL_BLOB_LIMIT, SMALL_BLOB_LIMIT + 1):
+        s3.put_object(Bucket="kept-data", Key=f"edge/{size}", Body=os.urandom(size))
     big = tmp_path / "big.bin"
     big.write_bytes(os.urandom(17 * MIB))
     s3.upload_file(str(big), "kept-data", "big/multipart.bin")

@@ -4,22 +4,57 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from tests.store.conftest import postgres_url, sqlite_template  # noqa: F401  (fixtures)
 from tsukuru.blobs.filesystem import FilesystemBlobStore
 from tsukuru.blobs.memory import MemoryBlobStore
+from tsukuru.blobs.tiered import TieredBlobStore
 from tsukuru.domain.errors import NotFound
 from tsukuru.domain.ports import BlobStore
 
+BACKENDS = [
+    "filesystem",
+    "memory",
+    "tiered",  # small blobs in memory, large ones in files
+    "tiered-sqlite",  # what the platform runs: small blobs in SQLite, large ones in files
+    "sql-sqlite",  # the small-blob store on its own, with blobs of any size
+    pytest.param("sql-postgres", marks=pytest.mark.postgres),
+]
 
-@pytest.fixture(params=["filesystem", "memory"])
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> BlobStore:
-    if request.param == "filesystem":
-        return FilesystemBlobStore(tmp_path / "blobs")
-    return MemoryBlobStore()
+
+@pytest.fixture(params=BACKENDS)
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[BlobStore]:
+    backend: str = request.param
+    if backend == "filesystem":
+        yield FilesystemBlobStore(tmp_path / "blobs")
+    elif backend == "memory":
+        yield MemoryBlobStore()
+    elif backend == "tiered":
+        yield TieredBlobStore(MemoryBlobStore(id_prefix="s"), FilesystemBlobStore(tmp_path / "b"))
+    else:
+        from tests.store.postgres_db import empty_all_tables
+        from tsukuru.store.sql import open_store, sqlite_url
+        from tsukuru.store.sql.small_blobs import SqlSmallBlobStore
+
+        if backend == "sql-postgres":
+            url: str = request.getfixturevalue("postgres_url")
+            empty_all_tables(url)
+        else:
+            template: Path = request.getfixturevalue("sqlite_template")
+            shutil.copyfile(template, tmp_path / "tsukuru.db")
+            url = sqlite_url(tmp_path / "tsukuru.db")
+        metadata = open_store(url)
+        small = SqlSmallBlobStore(metadata.database)
+        if backend == "tiered-sqlite":
+            yield TieredBlobStore(small, FilesystemBlobStore(tmp_path / "blobs"))
+        else:
+            yield small
+        metadata.close()
 
 
 def _read(store: BlobStore, blob_id: str) -> bytes:

@@ -17,7 +17,7 @@ import shutil
 import tempfile
 import threading
 import uuid
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import BinaryIO, Protocol
@@ -99,23 +99,29 @@ class FilesystemBlobStore:
         of a read, a hash and a write one after the other. Multipart completion needs no MD5 of
         the whole (its ETag is built from the parts'), so it skips the hash entirely.
         """
-        sources = [self._existing_path(blob_id) for blob_id in blob_ids]
+        return self.concat_pieces(blob_ids, md5=md5)
+
+    def concat_pieces(self, pieces: Sequence[str | bytes], *, md5: bool = True) -> BlobInfo:
+        """`concat` where a piece may also be bytes held elsewhere: a multipart upload whose
+        last part is small enough to live in the database (tsukuru.blobs.tiered) still has its
+        big parts copied in the kernel. NotFound, and nothing written, if a blob is missing."""
+        sources = [p if isinstance(p, bytes) else self._existing_path(p) for p in pieces]
 
         def fill(out: BinaryIO, digest: _Digest) -> int:
             if not md5:
                 size = 0
                 for source in sources:
-                    size += _append_file(out.fileno(), size, source)
+                    size += _append(out.fileno(), size, source)
                 return size
             failures: list[BaseException] = []
             hasher = threading.Thread(
-                target=_digest_files, args=(sources, digest, failures), name="blob-concat-md5"
+                target=_digest_sources, args=(sources, digest, failures), name="blob-concat-md5"
             )
             hasher.start()
             try:
                 size = 0
                 for source in sources:
-                    size += _append_file(out.fileno(), size, source)
+                    size += _append(out.fileno(), size, source)
             finally:
                 hasher.join()
             if failures:
@@ -223,6 +229,18 @@ class FilesystemBlobStore:
         return path
 
 
+def _append(out_fd: int, position: int, source: Path | bytes) -> int:
+    """Write all of `source` (a file, or bytes in hand) into `out_fd` at `position`; returns the
+    bytes written."""
+    if isinstance(source, Path):
+        return _append_file(out_fd, position, source)
+    view = memoryview(source)
+    done = 0
+    while done < len(view):
+        done += os.pwrite(out_fd, view[done:], position + done)
+    return done
+
+
 def _append_file(out_fd: int, position: int, source: Path) -> int:
     """Write all of `source` into `out_fd` at `position`; returns the bytes written.
 
@@ -252,10 +270,15 @@ def _append_file(out_fd: int, position: int, source: Path) -> int:
         return done
 
 
-def _digest_files(sources: list[Path], digest: _Digest, failures: list[BaseException]) -> None:
+def _digest_sources(
+    sources: list[Path | bytes], digest: _Digest, failures: list[BaseException]
+) -> None:
     """Feed every source's bytes to `digest` (run in a thread; errors are handed back)."""
     try:
         for source in sources:
+            if isinstance(source, bytes):
+                digest.update(source)
+                continue
             with open(source, "rb", buffering=0) as src:
                 while chunk := src.read(COPY_BUFFER):
                     digest.update(chunk)

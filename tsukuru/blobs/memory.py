@@ -2,6 +2,7 @@
 
 Behaves like the filesystem store from the outside (random ids, MD5 on write, NotFound for an
 unknown id) but has no files, so `local_path` answers None and callers must stream the bytes.
+With `id_prefix="s"` it stands in for the database's small-blob store behind a tiered store.
 """
 
 from __future__ import annotations
@@ -23,7 +24,8 @@ READ_CHUNK = 1024 * 1024
 class MemoryBlobStore:
     """BlobStore over a dictionary of immutable byte strings."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, id_prefix: str = "") -> None:
+        self._id_prefix = id_prefix
         self._lock = threading.Lock()
         self._blobs: dict[str, bytes] = {}
 
@@ -73,7 +75,7 @@ class MemoryBlobStore:
         return 0
 
     def _store(self, data: bytes) -> BlobInfo:
-        blob_id = uuid.uuid4().hex
+        blob_id = self._id_prefix + uuid.uuid4().hex
         md5_hex = hashlib.md5(data, usedforsecurity=False).hexdigest()
         with self._lock:
             self._blobs[blob_id] = data

@@ -237,7 +237,10 @@ class BlobInfo:
 
 
 class BlobStore(Protocol):
-    """Bytes by generated id; never sees keys or buckets. Writes are temp, fsync, rename."""
+    """Bytes by generated id; never sees keys or buckets. A blob is whole or absent: a write
+    returns only once the bytes are durable (files: temp, fsync, rename; small blobs kept in
+    the metadata database: one committed row), so the index row that follows never points at
+    torn bytes."""
 
     def write(self, chunks: Iterable[bytes]) -> BlobInfo:
         """Store the bytes under a new id and return it with size and MD5."""

@@ -10,8 +10,8 @@ Choices that the contract depends on:
 * Every resource row carries account and region; resources are keyed by ARN and unique on
   (kind, account, region, name).
 
-The initial migration (`migrations/versions/0001_initial.py`) spells these tables out again; a
-test compares the migrated database with this module so the two cannot drift apart.
+The migrations (`migrations/versions/`) spell these tables out again; a test compares the
+migrated database with this module so the two cannot drift apart.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     PrimaryKeyConstraint,
     String,
@@ -188,4 +189,14 @@ log_events = Table(
     Column("message", Text, nullable=False),
     PrimaryKeyConstraint("stream_id", "seq", name="pk_log_events"),
     Index("ix_log_events_time", "stream_id", "timestamp_ms"),
+)
+
+# Object bytes of at most SMALL_BLOB_LIMIT (tsukuru.blobs.tiered): kept next to the rows that
+# point at them, so a small PUT is one more row in the WAL instead of a file, an fsync and a
+# rename (tsukuru.store.sql.small_blobs).
+small_blobs = Table(
+    "small_blobs",
+    metadata,
+    Column("blob_id", String(64), primary_key=True),
+    Column("data", LargeBinary, nullable=False),
 )
