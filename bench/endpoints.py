@@ -21,6 +21,11 @@ the runtime service (signature checking is the one step this leaves out). Create
 InService is timed too, polling DescribeEndpoint every 0.05 s, for three endpoints one after the
 other right after start-up (the first may start before the platform's warm fork server is up).
 
+Throughput on a shared machine swings with the neighbours, so each server's CPU time per request
+is printed too (from /proc, summed over the server's process tree during the timed rounds; the
+platform's is split into the gateway process and the model server), which barely moves with the
+load and says which process to make cheaper.
+
 Needs `wrk` (`apt-get install wrk`) and `.venv-mlflow`; without the latter baseline (b) is
 skipped and said so. `BENCH_SECONDS` (default 8) and `BENCH_ROUNDS` (default 3) size the run.
 """
@@ -29,6 +34,7 @@ from __future__ import annotations
 
 import io
 import json
+import math
 import os
 import shutil
 import subprocess
@@ -57,7 +63,7 @@ from bench._common import (
     median,
     poll_until,
 )
-from bench.harness import Report, client
+from bench.harness import Report, client, process_cpu_seconds
 from tests.harness import RunningPlatform, free_port, start_platform
 
 REPO = Path(__file__).resolve().parents[1]
@@ -88,6 +94,7 @@ class Server:
     name: str
     url: str
     headers: dict[str, str]
+    pid: int  # the server's process; its descendants (workers, model servers) count as its CPU
     header_row: bool = False  # MLflow's pandas reader wants one
 
 
@@ -96,6 +103,8 @@ class LoadResult:
     requests_per_s: float
     p50_ms: float
     p99_ms: float
+    requests: int = 0
+    cpu_s: dict[str, float] | None = None  # CPU seconds by process role during the run
 
 
 def train_booster() -> Any:
@@ -139,12 +148,12 @@ def wait_ready(url: str, process: subprocess.Popen[bytes] | None, timeout: float
 @contextmanager
 def background(
     argv: list[str], ready_url: str, cwd: Path, log: Path, env: dict[str, str] | None = None
-) -> Iterator[None]:
+) -> Iterator[int]:
     with log.open("wb") as out:
         process = subprocess.Popen(argv, cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT)
     try:
         wait_ready(ready_url, process)
-        yield
+        yield process.pid
     finally:
         process.terminate()
         try:
@@ -160,8 +169,8 @@ def baseline_app(model_file: Path, tmp: Path) -> Iterator[Server]:
     argv = [sys.executable, "-m", "bench.baseline_app", "--model", str(model_file)]
     argv += ["--port", str(port), "--workers", "1"]
     env = dict(os.environ, **SERVER_ENV)
-    with background(argv, f"http://127.0.0.1:{port}/ping", REPO, tmp / "baseline.log", env):
-        yield Server("baseline app", f"http://127.0.0.1:{port}/invocations", {})
+    with background(argv, f"http://127.0.0.1:{port}/ping", REPO, tmp / "baseline.log", env) as pid:
+        yield Server("baseline app", f"http://127.0.0.1:{port}/invocations", {}, pid)
 
 
 @contextmanager
@@ -185,8 +194,9 @@ def mlflow_server(model_file: Path, tmp: Path) -> Iterator[Server | None]:
     # `mlflow models serve` execs `uvicorn` from PATH, as in an activated virtualenv.
     path = f"{MLFLOW_PYTHON.parent}{os.pathsep}{os.environ['PATH']}"
     env = dict(os.environ, PATH=path, **SERVER_ENV)
-    with background(argv, f"http://127.0.0.1:{port}/ping", tmp, tmp / "mlflow.log", env):
-        yield Server("mlflow models serve", f"http://127.0.0.1:{port}/invocations", {}, True)
+    with background(argv, f"http://127.0.0.1:{port}/ping", tmp, tmp / "mlflow.log", env) as pid:
+        url = f"http://127.0.0.1:{port}/invocations"
+        yield Server("mlflow models serve", url, {}, pid, header_row=True)
 
 
 @contextmanager
@@ -244,7 +254,54 @@ def gateway_server(tsk: RunningPlatform, endpoint: str) -> Server:
         "Authorization": FIXED_AUTHORIZATION,
         "X-Amz-Date": "20260101T000000Z",
     }
-    return Server("gateway", f"{tsk.endpoint_url}/endpoints/{endpoint}/invocations", headers)
+    url = f"{tsk.endpoint_url}/endpoints/{endpoint}/invocations"
+    return Server("gateway", url, headers, tsk.process.pid)
+
+
+# ------------------------------------------------------------------ CPU per request
+
+MODEL_SERVER_ROLE = "model server"
+OTHER_ROLE = "other processes"
+
+
+def process_roles(root: int) -> dict[int, str]:
+    """The process `root` and its descendants, each with its role: "server" for `root`, the
+    model server for a `tsukuru.runtime.serve` process, OTHER_ROLE for the rest (uvicorn
+    workers of MLflow, the platform's fork server)."""
+    parents: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            parents[int(entry.name)] = int(stat.rsplit(")", 1)[1].split()[1])
+    roles = {root: "server"}
+    grew = True
+    while grew:
+        grew = False
+        for pid, parent in parents.items():
+            if parent in roles and pid not in roles:
+                roles[pid] = _role_of(pid)
+                grew = True
+    return roles
+
+
+def _role_of(pid: int) -> str:
+    try:
+        command = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return OTHER_ROLE
+    return MODEL_SERVER_ROLE if b"tsukuru.runtime.serve" in command else OTHER_ROLE
+
+
+def cpu_by_role(roles: dict[int, str]) -> dict[str, float]:
+    totals: dict[str, float] = {}
+    for pid, role in roles.items():
+        seconds = process_cpu_seconds(pid)
+        if not math.isnan(seconds):  # NaN: the process is gone
+            totals[role] = totals.get(role, 0.0) + seconds
+    return totals
 
 
 # ------------------------------------------------------------------ load
@@ -281,6 +338,16 @@ def wrk_script(tmp: Path, server: Server, body: bytes) -> Path:
     return script
 
 
+def run_wrk_measured(script: Path, server: Server, seconds: int) -> LoadResult:
+    """`run_wrk` plus the CPU time each process of the server used meanwhile."""
+    roles = process_roles(server.pid)
+    before = cpu_by_role(roles)
+    result = run_wrk(script, server.url, seconds)
+    after = cpu_by_role(roles)
+    used = {role: after[role] - before.get(role, 0.0) for role in after}
+    return LoadResult(result.requests_per_s, result.p50_ms, result.p99_ms, result.requests, used)
+
+
 def run_wrk(script: Path, url: str, seconds: int) -> LoadResult:
     argv = [
         "wrk",
@@ -297,7 +364,7 @@ def run_wrk(script: Path, url: str, seconds: int) -> LoadResult:
     requests, duration_us, p50_us, p99_us, errors = (float(x) for x in line.split()[1:])
     if errors:
         raise AssertionError(f"{int(errors)} failed requests against {url}:\n{output}")
-    return LoadResult(requests / (duration_us / 1e6), p50_us / 1000, p99_us / 1000)
+    return LoadResult(requests / (duration_us / 1e6), p50_us / 1000, p99_us / 1000, int(requests))
 
 
 def compare(
@@ -315,7 +382,7 @@ def compare(
     results: dict[str, list[LoadResult]] = {s.name: [] for s in servers}
     for _ in range(ROUNDS):
         for server in servers:
-            results[server.name].append(run_wrk(scripts[server.name], server.url, SECONDS))
+            results[server.name].append(run_wrk_measured(scripts[server.name], server, SECONDS))
     print(f"endpoints: {payload}: {ROUNDS} rounds of {SECONDS} s, {load_note()}", flush=True)
     for server in servers:
         runs = results[server.name]
@@ -323,6 +390,7 @@ def compare(
         report.figure(f"{label} throughput", median([r.requests_per_s for r in runs]), "req/s")
         report.figure(f"{label} p50", median([r.p50_ms for r in runs]), "ms")
         report.figure(f"{label} p99", median([r.p99_ms for r in runs]), "ms")
+        report_cpu(report, label, runs)
     gateway = results[servers[0].name]
     for server, target in zip(servers[1:], TARGETS[payload], strict=False):
         ratios = [
@@ -330,6 +398,23 @@ def compare(
             for g, b in zip(gateway, results[server.name], strict=True)
         ]
         report.ratio(f"{payload}: gateway vs {server.name}", median(ratios), target)
+
+
+def report_cpu(report: Report, label: str, runs: list[LoadResult]) -> None:
+    """CPU milliseconds per request, all rounds together, over the server's whole process tree;
+    for the platform also split into the gateway process and the model server."""
+    requests = sum(r.requests for r in runs)
+    if not requests:
+        return
+    totals: dict[str, float] = {}
+    for run in runs:
+        for role, seconds in (run.cpu_s or {}).items():
+            totals[role] = totals.get(role, 0.0) + seconds
+    report.figure(f"{label} CPU/request", sum(totals.values()) * 1000 / requests, "ms", 2)
+    if MODEL_SERVER_ROLE in totals:
+        for role, name in (("server", "gateway"), (MODEL_SERVER_ROLE, MODEL_SERVER_ROLE)):
+            per_request = totals.get(role, 0.0) * 1000 / requests
+            report.figure(f"{label} CPU in {name}", per_request, "ms", 2)
 
 
 def main() -> bool:

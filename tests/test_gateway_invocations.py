@@ -33,6 +33,12 @@ RESPONSES = [
         b"{}",
     ),
     WireResponse(204, {}, b""),
+    WireResponse(
+        200,
+        {"X-Twice": "1", "Content-Length": "3", "content-type": "a/b", "x-twice": "2"},
+        b"abc",
+    ),
+    WireResponse(202, {"content-length": "0", "Content-Length": "0"}, b""),
 ]
 
 

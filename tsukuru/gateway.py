@@ -102,7 +102,9 @@ class InvocationShortcut:
     spool or refuse, takes the usual way. The dispatcher sees the same `WireRequest` and the
     client gets the same response (`to_http_response` builds it) either way: this is the hot
     path of every prediction, and the router and request wrapper cost more than the rest of the
-    gateway's own work for a one-row request."""
+    gateway's own work for a one-row request. For the same reason an in-memory answer is written
+    as the two ASGI messages `to_http_response`'s Starlette response would send, with the same
+    headers, without building that response object."""
 
     def __init__(self, app: ASGIApp, dispatch: DispatchFn, in_memory_limit: int) -> None:
         self._app = app
@@ -153,7 +155,36 @@ class InvocationShortcut:
                 body=b"".join(chunks),
             )
         )
-        await to_http_response(wire)(scope, receive, send)
+        if isinstance(wire.body, FilePayload):
+            await to_http_response(wire)(scope, receive, send)
+            return
+        await send(
+            {
+                "type": "http.response.start",
+                "status": wire.status,
+                "headers": self._raw_headers(wire.status, wire.headers, len(wire.body)),
+            }
+        )
+        await send({"type": "http.response.body", "body": wire.body})
+
+    @staticmethod
+    def _raw_headers(
+        status: int, headers: dict[str, str], length: int
+    ) -> list[tuple[bytes, bytes]]:
+        """What `to_http_response` sends: Starlette's computed Content-Length (none for 1xx,
+        204 and 304), replaced by the wire response's own headers, one per lower-cased name
+        (a repeated name keeps its first place and its last value)."""
+        merged: dict[bytes, bytes] = {}
+        if not (status < 200 or status in (204, 304)):
+            merged[b"content-length"] = b"%d" % length
+        replaced_length = False
+        for name, value in headers.items():
+            key = name.lower().encode("latin-1")
+            if key == b"content-length" and not replaced_length:
+                merged.pop(key, None)  # deleted, then set in the wire response's order
+                replaced_length = True
+            merged[key] = value.encode("latin-1")
+        return list(merged.items())
 
 
 _PRESIGN_QUERY = ("x-amz-", "awsaccesskeyid")

@@ -13,7 +13,7 @@ import pytest
 
 from tests.runtime.serve_support import bank_features, csv_body
 from tsukuru.runtime.algorithms import xgboost_serving_decode as decode
-from tsukuru.runtime.algorithms.xgboost_serving_decode import RequestFormat
+from tsukuru.runtime.algorithms.xgboost_serving_decode import RequestFormat, _has_blank_line
 from tsukuru.runtime.serve import InvocationError
 
 
@@ -156,3 +156,21 @@ def test_content_types() -> None:
     assert rejected(lambda: decode.request_format("image/png")).message == (
         "Content-type image/png is not supported."
     )
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        b"1,2\n3,4",
+        b"1,2\n\n3,4",
+        b"1,2\r\n\r\n3,4",
+        b"1,2\n\r\n3,4",
+        b"1,2\r\n3,4\r\n5,6",
+        b"1\r2\n3",
+        b"\n\n",
+        b"1,2\n3,4\n\n",
+        b"1",
+    ],
+)
+def test_blank_line_check_agrees_with_substring_search(text: bytes) -> None:
+    assert _has_blank_line(text) == (b"\n\n" in text or b"\n\r\n" in text)

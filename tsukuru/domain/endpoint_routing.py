@@ -61,6 +61,8 @@ class RoutingTable:
                 f"Endpoint does not have a variant named {target_variant}; variants: "
                 + ", ".join(r.variant for r in routes)
             )
+        if len(routes) == 1:  # the common case: no weights to draw between
+            return routes[0]
         total = sum(r.weight for r in routes)
         if total <= 0:
             return routes[0]

@@ -2,9 +2,11 @@
 
 One process per endpoint instance, started by the platform as
 `python -m tsukuru.runtime.serve --model-dir DIR (--host H --port P | --uds PATH)`. It sits on
-the hot path of every InvokeEndpoint, so the HTTP edge is a bare ASGI callable on uvicorn
-(uvloop + httptools) that does nothing per request besides reading the body, calling the
-inference handler inline and writing the answer: no framework routing, no per-request logging.
+the hot path of every InvokeEndpoint, so the HTTP edge does nothing per request besides reading
+the body, calling the inference handler inline and writing the answer: no framework routing, no
+per-request logging. uvicorn (uvloop) runs the process and its workers, and its connections are
+`serve_http.ModelServerProtocol`'s, which answer through `ModelServerApp` without an ASGI cycle;
+`ModelServerApp` is also a plain ASGI app that answers the same way.
 
 What answers a request is an *inference handler*, chosen by `TSUKURU_ALGORITHM` and built once
 per worker from the model directory (`HandlerLoader`). Built-in XGBoost is one; script mode
@@ -51,11 +53,14 @@ HANDLER_LOADERS = {
 DEFAULT_MAX_BODY_BYTES = 6 * 1024 * 1024  # the container's MAX_CONTENT_LENGTH (6291456)
 DEFAULT_TIMEOUT_S = 60.0  # SAGEMAKER_MODEL_SERVER_TIMEOUT: the container's nginx/gunicorn timeout
 KEEP_ALIVE_S = 75  # longer than any pool idle timeout on the gateway side
+# uvicorn runs the process; connections are this lean protocol's, not its ASGI cycle's
+HTTP_PROTOCOL = "tsukuru.runtime.serve_http:ModelServerProtocol"
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s"
 EXIT_LOAD_FAILED = 1
 EXIT_REQUEST_TIMEOUT = 4
 
 Scope = MutableMapping[str, Any]
+Reply = tuple[int, bytes, bytes]  # status, body, Content-Type
 Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
 Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
 
@@ -223,35 +228,27 @@ class ModelServerApp:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             return
-        path = scope["path"]
-        method = scope["method"]
-        if path == "/invocations" and method == "POST":
+        if scope["path"] == "/invocations" and scope["method"] == "POST":
             await self._invocations(scope, receive, send)
-        elif path == "/ping" and method in ("GET", "HEAD"):
-            await _reply(send, 200, b"", _TEXT)
-        elif path == "/execution-parameters" and method == "GET":
-            await _reply(send, 200, self.execution_parameters, _JSON)
-        elif path in ("/invocations", "/ping", "/execution-parameters"):
-            await _reply(send, 405, b"Method Not Allowed", _TEXT)
         else:
-            await _reply(send, 404, b"{}", _JSON)
+            await _reply(send, *self.respond(scope["method"], scope["path"]))
 
-    async def _invocations(self, scope: Scope, receive: Receive, send: Send) -> None:
-        content_type = accept = None
-        declared = 0
-        for name, value in scope["headers"]:
-            if name == b"content-type":
-                content_type = value.decode("latin-1")
-            elif name == b"accept":
-                accept = value.decode("latin-1")
-            elif name == b"content-length" and value.isdigit():
-                declared = int(value)
-        body = None if declared > self.max_body_bytes else await self._read_body(receive)
-        if body is None:
-            limit = self.max_body_bytes
-            message = f"Request body larger than MAX_CONTENT_LENGTH ({limit} bytes)."
-            await _reply(send, 413, message.encode(), _TEXT)
-            return
+    def respond(self, method: str, path: str) -> Reply:
+        """The answer to any request but `POST /invocations` (which `invoke` answers)."""
+        if path == "/ping" and method in ("GET", "HEAD"):
+            return 200, b"", _TEXT
+        if path == "/execution-parameters" and method == "GET":
+            return 200, self.execution_parameters, _JSON
+        if path in ("/invocations", "/ping", "/execution-parameters"):
+            return 405, b"Method Not Allowed", _TEXT
+        return 404, b"{}", _JSON
+
+    def too_large(self) -> Reply:
+        message = f"Request body larger than MAX_CONTENT_LENGTH ({self.max_body_bytes} bytes)."
+        return 413, message.encode(), _TEXT
+
+    def invoke(self, body: bytes, content_type: str | None, accept: str | None) -> Reply:
+        """One inference, inline (the worker does one at a time), under the watchdog."""
         self.watchdog.busy_since = time.monotonic()
         try:
             payload, media = self.handler.invoke(body, content_type, accept)
@@ -271,7 +268,23 @@ class ModelServerApp:
             )
         finally:
             self.watchdog.busy_since = 0.0
-        await _reply(send, status, payload, ctype)
+        return status, payload, ctype
+
+    async def _invocations(self, scope: Scope, receive: Receive, send: Send) -> None:
+        content_type = accept = None
+        declared = 0
+        for name, value in scope["headers"]:
+            if name == b"content-type":
+                content_type = value.decode("latin-1")
+            elif name == b"accept":
+                accept = value.decode("latin-1")
+            elif name == b"content-length" and value.isdigit():
+                declared = int(value)
+        body = None if declared > self.max_body_bytes else await self._read_body(receive)
+        if body is None:
+            await _reply(send, *self.too_large())
+            return
+        await _reply(send, *self.invoke(body, content_type, accept))
 
     async def _read_body(self, receive: Receive) -> bytes | None:
         message = await receive()
@@ -334,7 +347,7 @@ def _uvicorn_config(app: Any, settings: ServeSettings, *, factory: bool) -> uvic
         factory=factory,
         workers=settings.workers,
         loop="uvloop",
-        http="httptools",
+        http=HTTP_PROTOCOL,
         lifespan="off",
         interface="asgi3",
         access_log=False,

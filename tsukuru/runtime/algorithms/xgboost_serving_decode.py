@@ -30,6 +30,7 @@ Features = Any  # a FloatMatrix, or a scipy.sparse.csr_matrix for libsvm (scipy 
 
 # Below this many bytes one numpy conversion beats pyarrow's fixed per-call cost (~0.4 ms).
 ARROW_MIN_BYTES = 12 * 1024
+ARROW_BLOCK_BYTES = 1 << 20  # pyarrow's default CSV block size
 # The delimiters csv.Sniffer would pick for numeric rows, in its order of preference.
 _DELIMITERS = (b",", b"\t", b";", b"|", b" ")
 
@@ -126,13 +127,26 @@ def decode_csv(body: bytes) -> FloatMatrix:
     delimiter = _delimiter(text if end < 0 else text[:end])
     if end < 0:
         fast = _one_row(text, delimiter)
-    elif b"\n\n" in text or b"\n\r\n" in text:
+    elif _has_blank_line(text):
         fast = None  # a blank line is a ragged row (or a missing value): the strict path decides
     elif len(text) >= ARROW_MIN_BYTES:
         fast = _arrow_rows(text, delimiter)
     else:
         fast = _numpy_rows(text, delimiter)
     return fast if fast is not None else _strict_csv(text, delimiter)
+
+
+def _has_blank_line(text: bytes) -> bool:
+    """Whether `\\n\\n` or `\\n\\r\\n` occurs: one vectorised pass instead of `bytes.__contains__`,
+    which takes ~0.1 ms per pattern on a 1,000-row body (a newline starts every row)."""
+    codes = np.frombuffer(text, dtype=np.uint8)
+    line_feeds = codes == ord("\n")
+    if (line_feeds[1:] & line_feeds[:-1]).any():
+        return True
+    if b"\r" not in text:  # a single byte: memchr
+        return False
+    returns = codes[1:-1] == ord("\r")
+    return bool((line_feeds[:-2] & returns & line_feeds[2:]).any())
 
 
 def _one_row(line: bytes, delimiter: bytes) -> FloatMatrix | None:
@@ -157,10 +171,10 @@ def _numpy_rows(text: bytes, delimiter: bytes) -> FloatMatrix | None:
 
 @lru_cache(maxsize=64)
 def _arrow_options(
-    delimiter: bytes, columns: int
+    delimiter: bytes, columns: int, threads: bool
 ) -> tuple[pacsv.ReadOptions, pacsv.ParseOptions, pacsv.ConvertOptions]:
     return (
-        pacsv.ReadOptions(autogenerate_column_names=True, use_threads=True),
+        pacsv.ReadOptions(autogenerate_column_names=True, use_threads=threads),
         pacsv.ParseOptions(
             delimiter=delimiter.decode(), quote_char=False, ignore_empty_lines=False
         ),
@@ -175,7 +189,9 @@ def _arrow_options(
 
 def _arrow_rows(text: bytes, delimiter: bytes) -> FloatMatrix | None:
     columns = text[: text.find(b"\n")].count(delimiter) + 1
-    read, parse, convert = _arrow_options(delimiter, columns)
+    # Arrow's threads split the work by block: a body of one block only gains hand-offs.
+    threads = len(text) > ARROW_BLOCK_BYTES
+    read, parse, convert = _arrow_options(delimiter, columns, threads)
     try:
         table = pacsv.read_csv(
             pa.py_buffer(text), read_options=read, parse_options=parse, convert_options=convert

@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from tsukuru.runtime.algorithms.xgboost_serving_text import joined_floats
 from tsukuru.runtime.serve import InvocationError
 
 CSV = "text/csv"
@@ -100,18 +101,16 @@ class ResponseEncoder:
 
     def encode(self, predictions: np.ndarray[Any, Any], accept: str | None) -> tuple[bytes, str]:
         if self.comma_joined and self.selection is None:
-            values = predictions.tolist()
-            text = "\n".join(map(str, values)) + "\n" if self.batch else ",".join(map(str, values))
-            return text.encode(), _RESPONSE_TYPES[CSV]
+            separator, end = ("\n", "\n") if self.batch else (",", "")
+            return records_text(predictions, separator, end), _RESPONSE_TYPES[CSV]
         media = resolve_accept(accept, self.default_accept)
         if self.selection is not None:
             return self._selected(predictions, media), _RESPONSE_TYPES.get(media, media)
-        values = predictions.tolist()
         if self.batch:
-            return ("\n".join(map(str, values)) + "\n").encode(), _RESPONSE_TYPES[media]
+            return records_text(predictions, "\n", "\n"), _RESPONSE_TYPES[media]
         if media == CSV:
-            return csv_lines(values).encode(), _RESPONSE_TYPES[CSV]
-        scores = [{"score": value} for value in values]
+            return csv_lines(predictions), _RESPONSE_TYPES[CSV]
+        scores = [{"score": value} for value in predictions.tolist()]
         if media == JSON:
             return json.dumps({"predictions": scores}).encode(), JSON
         return "".join(json.dumps(s) + "\n" for s in scores).encode(), JSONLINES
@@ -144,13 +143,26 @@ class ResponseEncoder:
         return row
 
 
-def csv_lines(values: list[Any]) -> str:
+def records_text(predictions: np.ndarray[Any, Any], separator: str, end: str) -> bytes:
+    """Each record's `str` (a list for a record with several outputs), joined by `separator`."""
+    if predictions.ndim == 1:
+        fast = joined_floats(predictions, ",", separator, end)
+        if fast is not None:
+            return fast
+    return (separator.join(map(str, predictions.tolist())) + end).encode()
+
+
+def csv_lines(predictions: np.ndarray[Any, Any]) -> bytes:
     """One record per line with a trailing newline; a record with several outputs is a row."""
-    if not values:
-        return ""
+    if not predictions.size:
+        return b""
+    fast = joined_floats(predictions, ",", "\n", "\n")
+    if fast is not None:
+        return fast
+    values = predictions.tolist()
     if isinstance(values[0], list):
-        return "".join(",".join(map(str, row)) + "\n" for row in values)
-    return "\n".join(map(str, values)) + "\n"
+        return "".join(",".join(map(str, row)) + "\n" for row in values).encode()
+    return ("\n".join(map(str, values)) + "\n").encode()
 
 
 def _csv_field(value: Any) -> str:

@@ -24,6 +24,7 @@ from typing import Any
 
 import numpy as np
 
+from tsukuru.runtime.algorithms.xgboost_serving_predict import DensePredictor, xgboost_library
 from tsukuru.runtime.serve import StartupError
 
 Float32Array = np.ndarray[Any, np.dtype[np.float32]]
@@ -76,6 +77,7 @@ class LoadedModel:
     objective: str
     num_class: int
     num_features: int
+    predictors: tuple[DensePredictor, ...]  # one per booster, with its iteration range
 
     @property
     def pickled(self) -> bool:
@@ -83,14 +85,9 @@ class LoadedModel:
         return self.formats[0] is ModelFormat.PICKLE
 
     def predict(self, features: Any) -> Float32Array:
-        outputs: list[Float32Array] = [
-            booster.inplace_predict(
-                features, iteration_range=span, missing=np.nan, validate_features=False
-            )
-            for booster, span in zip(self.boosters, self.iteration_ranges, strict=True)
-        ]
-        if len(outputs) == 1:
-            return outputs[0]
+        if len(self.predictors) == 1:
+            return self.predictors[0].predict(features)
+        outputs = [predictor.predict(features) for predictor in self.predictors]
         stacked = np.stack(outputs)
         if self.objective in VOTING_OBJECTIVES:
             return _majority_vote(stacked)
@@ -189,11 +186,17 @@ def load_model(model_dir: Path, *, ensemble: bool) -> LoadedModel:
         formats.append(fmt)
     config = json.loads(boosters[0].save_config())
     learner = config["learner"]
+    spans = tuple(map(_iteration_range, boosters, formats))
+    library = xgboost_library(xgb)
     return LoadedModel(
         boosters=tuple(boosters),
         formats=tuple(formats),
-        iteration_ranges=tuple(map(_iteration_range, boosters, formats)),
+        iteration_ranges=spans,
         objective=str(learner["objective"]["name"]),
         num_class=int(learner["learner_model_param"].get("num_class", "0")),
         num_features=int(boosters[0].num_features()),
+        predictors=tuple(
+            DensePredictor(booster, span, library)
+            for booster, span in zip(boosters, spans, strict=True)
+        ),
     )
