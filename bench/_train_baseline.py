@@ -2,10 +2,11 @@
 
 `python -m bench._train_baseline CSV PARAMS_JSON ROUNDS` reads CSV the fast way (pyarrow's
 multi-threaded reader, every column float32, label first), builds a `QuantileDMatrix`, trains
-with `xgb.train`, and prints `{"seconds": ..., "cpu_s": ...}`: the time from opening the file
-to the trained booster, and the CPU seconds of that stretch. Imports (numpy, pyarrow, xgboost)
-happen before the clocks start, and nothing else is imported, so the process's peak RSS is what
-this training needs and no more.
+with `xgb.train`, and prints `{"seconds": ..., "cpu_s": ..., "phases": {...}}`: the time from
+opening the file to the trained booster, the CPU seconds of that stretch, and how long its three
+steps took (read, matrix, train: the benchmark compares them with the job's). Imports (numpy,
+pyarrow, xgboost) happen before the clocks start, and nothing else is imported, so the process's
+peak RSS is what this training needs and no more.
 """
 
 from __future__ import annotations
@@ -22,8 +23,9 @@ import pyarrow.csv as pacsv
 import xgboost as xgb
 
 
-def train(path: Path, params: dict[str, Any], rounds: int) -> tuple[float, float]:
-    """Wall seconds and CPU seconds (all threads) from opening the file to the trained booster."""
+def train(path: Path, params: dict[str, Any], rounds: int) -> tuple[float, float, dict[str, float]]:
+    """Wall seconds and CPU seconds (all threads) from opening the file to the trained booster,
+    and the wall seconds of each step."""
     started, cpu = time.perf_counter(), time.process_time()
     with path.open() as handle:
         columns = len(handle.readline().split(","))
@@ -35,12 +37,16 @@ def train(path: Path, params: dict[str, Any], rounds: int) -> tuple[float, float
     )
     data = np.asarray(table.to_tensor(row_major=True))
     del table
+    read = time.perf_counter()
     matrix = xgb.QuantileDMatrix(data[:, 1:], label=data[:, 0])
     del data
+    built = time.perf_counter()
     xgb.train(params, matrix, num_boost_round=rounds)
-    return time.perf_counter() - started, time.process_time() - cpu
+    ended = time.perf_counter()
+    phases = {"read": read - started, "matrix": built - read, "train": ended - built}
+    return ended - started, time.process_time() - cpu, phases
 
 
 if __name__ == "__main__":
-    seconds, cpu_s = train(Path(sys.argv[1]), json.loads(sys.argv[2]), int(sys.argv[3]))
-    print(json.dumps({"seconds": seconds, "cpu_s": cpu_s}))
+    seconds, cpu_s, phases = train(Path(sys.argv[1]), json.loads(sys.argv[2]), int(sys.argv[3]))
+    print(json.dumps({"seconds": seconds, "cpu_s": cpu_s, "phases": phases}))

@@ -8,9 +8,13 @@ fresh process (`bench/_train_baseline.py`) whose imports are not timed — the i
 the training itself — and whose peak RSS comes from `wait4`. The job is timed as a user sees
 it: from CreateTrainingJob until DescribeTrainingJob (polled every 0.1 s) says Completed, which
 includes the job's own process start, reading the channel, training, writing and uploading
-`model.tar.gz`. Its peak RSS is the job process's `VmHWM`, read from /proc while it runs, and
-both sides' CPU seconds are printed too: on a shared machine they say whether a gap in wall time
-is work the job does or time it spends waiting for a core.
+`model.tar.gz`. One SageMaker client serves every job (the first job warms it, as a notebook's
+client is warm), so no round pays botocore's first-call set-up. The job's peak RSS is the job
+process's `VmHWM`, read from /proc while it runs, and both sides' CPU seconds are printed too: on
+a shared machine they say whether a gap in wall time is work the job does or time it spends
+waiting for a core. Each side's time is also split into steps (the baseline's read, matrix and
+train; the job's start, read, train and finish, from its status transitions and log timestamps)
+so a gap can be placed.
 
 Data: the tutorial's bank data (4,119 rows, 59 one-hot features, label first) and a synthetic
 1,000,000 x 50 set. Targets: on the bank data the job may add at most 0.5 s; on the 1M set it may
@@ -26,12 +30,13 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -59,6 +64,7 @@ SYNTHETIC_FEATURES = 50
 MAX_OVERHEAD_S = 0.5
 MAX_TIME_RATIO = 1.1
 MAX_MEMORY_RATIO = 1.3
+ROUND_LINE = re.compile(r"^\[\d+\]")  # `[12]#011train-logloss:...`, not `[12:03:55] WARNING`
 
 
 @dataclass(frozen=True)
@@ -74,6 +80,7 @@ class Run:
     seconds: float
     peak_rss_mb: float
     cpu_s: float  # CPU of the training (the baseline's timed stretch; the whole job process)
+    phases: dict[str, float] = field(default_factory=dict)  # step -> wall seconds
 
 
 # ------------------------------------------------------------------ data
@@ -118,7 +125,7 @@ def run_baseline(path: Path) -> Run:
     if process.returncode != 0:
         raise AssertionError(f"the baseline failed with {process.returncode}")
     measured = json.loads(output)
-    return Run(measured["seconds"], usage.ru_maxrss / 1024, measured["cpu_s"])
+    return Run(measured["seconds"], usage.ru_maxrss / 1024, measured["cpu_s"], measured["phases"])
 
 
 # ------------------------------------------------------------------ job
@@ -126,9 +133,11 @@ def run_baseline(path: Path) -> Run:
 
 class PeakMemory:
     """Finds the process whose working directory is the job's tree and follows its VmHWM and
-    CPU time (the last reading before it exits)."""
+    CPU time (the last reading before it exits). Both only grow, so reading them every 0.1 s
+    loses at most what the last 0.1 s added, and a lighter watcher takes less CPU from the job
+    it measures (the baseline has none: its figures come from `wait4`)."""
 
-    def __init__(self, job_root: Path, interval: float = 0.02) -> None:
+    def __init__(self, job_root: Path, interval: float = 0.1) -> None:
         self._root = os.path.realpath(job_root)
         self._interval = interval
         self._done = threading.Event()
@@ -188,6 +197,7 @@ def _cpu_s(pid: int) -> float:
 
 def run_job(tsk: RunningPlatform, sm: Any, name: str, channel: str) -> Run:
     memory = PeakMemory(tsk.home / "jobs" / name)
+    clock = time.time()
     started = time.perf_counter()
     sm.create_training_job(
         TrainingJobName=name,
@@ -221,14 +231,50 @@ def run_job(tsk: RunningPlatform, sm: Any, name: str, channel: str) -> Run:
     peak = memory.stop()
     if described["TrainingJobStatus"] != "Completed":
         raise AssertionError(f"{name} ended {described['TrainingJobStatus']}: {described}")
-    return Run(seconds, peak, memory.cpu_s)
+    return Run(seconds, peak, memory.cpu_s, job_phases(tsk, described, clock, seconds))
+
+
+def job_phases(
+    tsk: RunningPlatform, described: dict[str, Any], clock: float, seconds: float
+) -> dict[str, float]:
+    """Where a job's time went, from its status transitions and its log events' timestamps:
+    start (create to the process's start), read (to the first round's line: process start-up,
+    reading the channel, building the matrix), train (first to last round line), finish (saving,
+    packing and uploading the model, status writes, and the client's next poll)."""
+    training = next(
+        t["StartTime"].timestamp()
+        for t in described["SecondaryStatusTransitions"]
+        if t["Status"] == "Training"
+    )
+    logs = client(tsk, "logs")
+    group = "/aws/sagemaker/TrainingJobs"
+    name = described["TrainingJobName"]
+    stream = logs.describe_log_streams(logGroupName=group, logStreamNamePrefix=f"{name}/")
+    events = logs.get_log_events(
+        logGroupName=group,
+        logStreamName=stream["logStreams"][0]["logStreamName"],
+        startFromHead=True,
+    )["events"]
+    rounds = [e["timestamp"] / 1000 for e in events if ROUND_LINE.match(e["message"])]
+    return {
+        "start": training - clock,
+        "read": rounds[0] - training,
+        "train": rounds[-1] - rounds[0],
+        "finish": clock + seconds - rounds[-1],
+    }
+
+
+def phase_note(runs: list[Run]) -> str:
+    """Median seconds of each step over `runs`, e.g. `read 2.1 s | train 13.2 s`."""
+    steps = runs[0].phases
+    return " | ".join(f"{step} {median([r.phases[step] for r in runs]):.2f} s" for step in steps)
 
 
 # ------------------------------------------------------------------ report
 
 
-def measure(report: Report, tsk: RunningPlatform, dataset: Dataset, rounds: int) -> None:
-    s3, sm = client(tsk), client(tsk, "sagemaker")
+def measure(report: Report, tsk: RunningPlatform, sm: Any, dataset: Dataset, rounds: int) -> None:
+    s3 = client(tsk)
     channel = dataset.name.replace(" ", "-").replace(",", "")
     s3.upload_file(str(dataset.path), "bench", f"{channel}/data.csv")
     baselines: list[Run] = []
@@ -242,6 +288,8 @@ def measure(report: Report, tsk: RunningPlatform, dataset: Dataset, rounds: int)
         f"{b.seconds:.2f} vs {j.seconds:.2f}" for b, j in zip(baselines, jobs, strict=True)
     )
     print(f"training: {label}: each round, baseline vs job (s): {each}", flush=True)
+    print(f"training: {label}: baseline steps (median): {phase_note(baselines)}", flush=True)
+    print(f"training: {label}: job steps (median): {phase_note(jobs)}", flush=True)
     report.figure(f"{label}: baseline read + train", median([r.seconds for r in baselines]), "s")
     report.figure(f"{label}: job create to Completed", median([r.seconds for r in jobs]), "s")
     overhead = median([j.seconds - b.seconds for j, b in zip(jobs, baselines, strict=True)])
@@ -274,13 +322,13 @@ def main(big: bool = False) -> bool:
         s3.upload_file(str(bank.path), "bench", "first/data.csv")
         first = run_job(tsk, sm, "first-job", "first")
         report.figure("first job after start-up (bank)", first.seconds, "s")
-        measure(report, tsk, bank, ROUNDS)
-        measure(report, tsk, synthetic, ROUNDS)
+        measure(report, tsk, sm, bank, ROUNDS)
+        measure(report, tsk, sm, synthetic, ROUNDS)
         if big:
             synthetic.path.unlink()
             huge = Dataset("synthetic 10M x 50", tmp / "huge.csv", 10_000_000, relative=True)
             write_synthetic(huge.path, huge.rows)
-            measure(report, tsk, huge, 1)
+            measure(report, tsk, sm, huge, 1)
     return report.ok
 
 

@@ -14,6 +14,7 @@ from tsukuru.domain.ports import Launch
 from tsukuru.executors.limits import (
     GIB,
     MIB,
+    GroupMemory,
     disk_share,
     disk_usage,
     group_memory,
@@ -126,6 +127,16 @@ def test_group_memory_counts_this_process_group() -> None:
     hoard = bytearray(b"y" * (50 * MIB))
     assert group_memory(os.getpgid(0)) >= 50 * MIB
     assert hoard[0] == ord("y")
+
+
+def test_repeated_looks_skip_other_sessions_but_see_the_group_grow() -> None:
+    """The watcher's cached looks give what a full look gives, and still see new memory."""
+    looks = GroupMemory(os.getpgid(0))
+    first = looks()
+    hoard = bytearray(b"z" * (64 * MIB))
+    for _ in range(GroupMemory.RESCAN_EVERY + 1):  # cached looks, then a full one again
+        assert looks() >= first + 60 * MIB
+    assert hoard[-1] == ord("z")
 
 
 def test_disk_usage_leaves_out_the_inputs(tmp_path: Path) -> None:

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from tsukuru.runtime.algorithms import xgboost_csv
 from tsukuru.runtime.algorithms.errors import ClientError
+from tsukuru.runtime.algorithms.xgboost_csv import count_rows, cut_pieces
 from tsukuru.runtime.algorithms.xgboost_data import (
     channel_files,
     check_input_mode,
@@ -20,7 +24,6 @@ from tsukuru.runtime.algorithms.xgboost_data import (
 )
 from tsukuru.runtime.algorithms.xgboost_lib import xgb
 from tsukuru.runtime.algorithms.xgboost_readers import (
-    count_lines,
     read_csv,
     read_libsvm,
     read_parquet,
@@ -130,10 +133,65 @@ def test_libsvm_first_line_check(tmp_path: Path) -> None:
     )
 
 
-def test_count_lines_is_an_upper_bound(tmp_path: Path) -> None:
+def test_row_counts_are_upper_bounds(tmp_path: Path) -> None:
     (tmp_path / "a").write_bytes(b"1\n2\n3")
     (tmp_path / "b").write_bytes(b"1\n\n2\n")
-    assert count_lines([tmp_path / "a", tmp_path / "b"]) == 6
+    pieces = cut_pieces([tmp_path / "a", tmp_path / "b"])
+    assert [count_rows(piece) for piece in pieces] == [3, 3]
+
+
+def test_pieces_end_after_a_newline_and_cover_every_byte(tmp_path: Path) -> None:
+    path = tmp_path / "data.csv"
+    path.write_bytes(b"".join(b"%d,%d\n" % (i, i * i) for i in range(1000)) + b"7,8")
+    pieces = cut_pieces([path], piece_bytes=100)
+    assert len(pieces) > 10
+    assert pieces[0].start == 0
+    assert pieces[-1].end == path.stat().st_size
+    data = path.read_bytes()
+    for before, after in itertools.pairwise(pieces):
+        assert before.end == after.start
+        assert data[before.end - 1 : before.end] == b"\n"
+    assert sum(count_rows(piece) for piece in pieces) == 1001
+
+
+def test_read_csv_in_many_pieces_matches_one_reader(tmp_path: Path, monkeypatch: Any) -> None:
+    """Pieces parsed on several threads, with blank lines and missing values in some of them,
+    give exactly the rows one reader gives, in file order."""
+    rng = np.random.default_rng(3)
+    table = np.round(rng.normal(size=(5000, 6)), 4)
+    lines = [",".join("" if rng.random() < 0.01 else f"{v:g}" for v in row) for row in table]
+    for index in range(1, 5000, 700):
+        lines.insert(index, "")
+    path = tmp_path / "data.csv"
+    path.write_text("\n".join(lines) + "\n")
+    monkeypatch.setattr(xgboost_csv, "PIECE_BYTES", 4096)
+    assert len(cut_pieces([path])) > 10
+    many = read_csv([path], ",", weighted=True, threads=3)
+    monkeypatch.setattr(xgboost_csv, "PIECE_BYTES", 1 << 30)
+    one = read_csv([path], ",", weighted=True, threads=1)
+    assert many.rows == one.rows == 5000
+    np.testing.assert_array_equal(many.label, one.label)
+    assert many.weight is not None
+    assert one.weight is not None
+    np.testing.assert_array_equal(many.weight, one.weight)
+    np.testing.assert_array_equal(many.features, one.features)
+    assert many.features.flags.c_contiguous
+    assert many.features.dtype == np.float32
+    expected = np.array(
+        [[np.nan if f == "" else float(f) for f in line.split(",")] for line in lines if line],
+        dtype=np.float32,
+    )
+    np.testing.assert_array_equal(many.features, expected[:, 2:])
+
+
+def test_read_csv_error_in_a_later_piece(tmp_path: Path, monkeypatch: Any) -> None:
+    path = tmp_path / "data.csv"
+    path.write_text("1,2,3\n" * 3000 + "1,x,3\n" + "0,1,1\n" * 10)
+    monkeypatch.setattr(xgboost_csv, "PIECE_BYTES", 1024)
+    assert len(cut_pieces([path])) > 10
+    with pytest.raises(ClientError, match="Failed to load csv data with exception:") as caught:
+        read_csv([path], ",", weighted=False, threads=2)
+    assert "Row #" not in str(caught.value)  # a piece's row numbers would not be the file's
 
 
 def test_read_csv_label_weight_and_missing_values(tmp_path: Path) -> None:

@@ -1,14 +1,15 @@
 """Reading a channel's files into the arrays XGBoost trains on, in one pass and one copy.
 
-CSV is the hot path (the tutorial's format, and the one that reaches millions of rows). Files
-are streamed with pyarrow's multi-threaded CSV reader, every column typed float32, and each
-block is written straight into one preallocated row-major array sized by a quick line count, so
-the only full-size buffer is the one XGBoost reads (no DataFrame, no concatenation, no second
-copy). Column 0 is the label and, with `csv_weights=1`, column 1 the instance weight, exactly as
-the container's `label_column=0&weight_column=1` reader does. Empty fields are missing values.
+CSV is the hot path (the tutorial's format, and the one that reaches millions of rows). The
+files are parsed on every core (`xgboost_csv`), every column typed float32, each block written
+straight into one preallocated row-major array, so the only full-size buffer is the one XGBoost
+reads (no DataFrame, no concatenation, no second copy). Column 0 is the label and, with
+`csv_weights=1`, column 1 the instance weight, exactly as the container's
+`label_column=0&weight_column=1` reader does. Empty fields are missing values.
 
-Parquet goes the same way (row counts come from file metadata). LIBSVM is parsed by XGBoost's
-own text reader, which is what the container uses, so index and weight handling match it.
+Parquet is streamed into such an array too (row counts come from file metadata). LIBSVM is
+parsed by XGBoost's own text reader, which is what the container uses, so index and weight
+handling match it.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import csv
 import os
 import tempfile
 import warnings
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,10 +27,9 @@ import numpy as np
 import numpy.typing as npt
 
 from tsukuru.runtime.algorithms.errors import AlgorithmError, ClientError
+from tsukuru.runtime.algorithms.xgboost_csv import read_csv_rows
 
 F32 = npt.NDArray[np.float32]
-_BLOCK_SIZE = 1 << 20
-_LINE_COUNT_CHUNK = 1 << 24
 
 
 @dataclass
@@ -83,20 +83,6 @@ def _column(array: Any) -> F32:
     return values
 
 
-def count_lines(paths: Iterable[Path]) -> int:
-    """An upper bound on the CSV rows in `paths`: newlines, plus an unterminated last line."""
-    total = 0
-    for path in paths:
-        last = b"\n"
-        with path.open("rb") as handle:
-            while chunk := handle.read(_LINE_COUNT_CHUNK):
-                total += chunk.count(b"\n")
-                last = chunk[-1:]
-        if last != b"\n":
-            total += 1
-    return total
-
-
 def _csv_columns(path: Path, delimiter: str) -> int:
     with path.open("r", encoding="utf-8", errors="replace", newline="") as handle:
         first = handle.readline()
@@ -104,30 +90,19 @@ def _csv_columns(path: Path, delimiter: str) -> int:
 
 
 def read_csv(files: Sequence[Path], delimiter: str, *, weighted: bool, threads: int) -> DenseData:
-    """All CSV files of a channel as one dense dataset (label in column 0, no header)."""
+    """All CSV files of a channel as one dense dataset (label in column 0, no header), parsed
+    on up to `threads` threads (`xgboost_csv`)."""
     import pyarrow as pa
-    import pyarrow.csv as pacsv
 
     _use_threads(threads)
     columns = _csv_columns(files[0], delimiter)
-    names = [f"c{index}" for index in range(columns)]
-    read_options = pacsv.ReadOptions(column_names=names, block_size=_BLOCK_SIZE, use_threads=True)
-    parse_options = pacsv.ParseOptions(delimiter=delimiter)
-    convert_options = pacsv.ConvertOptions(column_types=dict.fromkeys(names, pa.float32()))
-    filler = _Filler(count_lines(files), columns, weighted)
     try:
-        for path in files:
-            with pacsv.open_csv(
-                path,
-                read_options=read_options,
-                parse_options=parse_options,
-                convert_options=convert_options,
-            ) as reader:
-                for batch in reader:
-                    filler.add(batch)
+        features, label, weight = read_csv_rows(
+            files, columns, delimiter, weighted=weighted, threads=threads
+        )
     except (pa.ArrowInvalid, pa.ArrowTypeError, ValueError) as exc:
         raise ClientError(f"Failed to load csv data with exception:\n{exc}") from exc
-    return filler.result()
+    return DenseData(features, label, weight)
 
 
 def read_parquet(files: Sequence[Path], *, threads: int) -> DenseData:
