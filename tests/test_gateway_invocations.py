@@ -1,4 +1,5 @@
-"""InvokeEndpoint's shortcut through the gateway: taken only when it may be, and invisible.
+"""The gateway's direct dispatch (InvokeEndpoint, small S3 requests): taken only when it may
+be, and invisible.
 
 The same request sent with a declared length (shortcut) and chunked (the router's catch-all)
 must reach the dispatcher as the same `WireRequest` and come back as the same response.
@@ -14,7 +15,7 @@ import anyio
 import pytest
 from starlette.testclient import TestClient
 
-from tsukuru.gateway import InvocationShortcut, build_gateway
+from tsukuru.gateway import DirectDispatch, build_gateway
 from tsukuru.gateway_bodies import BodyIntake
 from tsukuru.protocol.wire import WireRequest, WireResponse
 
@@ -134,7 +135,7 @@ def run_shortcut(
     async def send(message: MutableMapping[str, Any]) -> None:
         sent.append(dict(message))
 
-    app = InvocationShortcut(downstream, dispatch, in_memory_limit=LIMIT)
+    app = DirectDispatch(downstream, dispatch, in_memory_limit=LIMIT)
     anyio.run(app, {"type": "http", "query_string": b"", **scope}, receive, send)
     return taken, seen, sent
 
@@ -155,19 +156,41 @@ def test_a_body_in_several_messages_is_joined() -> None:
 @pytest.mark.parametrize(
     "scope",
     [
-        scope_of("GET", **{"content-length": "1"}),
+        scope_of("GET", "/bucket/key", authorization="AWS4-HMAC-SHA256 Credential=x"),
+        scope_of("HEAD", "/bucket/a%20key"),
+        scope_of("PUT", "/bucket/key", **{"content-length": "1"}),
+        scope_of("DELETE", "/bucket"),
+        scope_of("GET", "/", **{"x-amz-date": "20261129T000000Z"}),  # ListBuckets
         scope_of(path="/endpoints/a/b/invocations", **{"content-length": "1"}),
-        scope_of(path="/endpoints/a/invocations/x", **{"content-length": "1"}),
-        scope_of(path="/bucket/endpoints/a/invocations", **{"content-length": "1"}),
-        scope_of(),  # no declared length
+    ],
+)
+def test_small_aws_requests_go_straight_to_the_dispatcher(scope: dict[str, Any]) -> None:
+    taken, seen, _ = run_shortcut(scope)
+    assert taken == ["shortcut"]
+    assert seen[0].method == scope["method"]
+
+
+@pytest.mark.parametrize(
+    "scope",
+    [
+        scope_of(**{"transfer-encoding": "chunked"}),  # no declared length
         scope_of(**{"content-length": str(LIMIT + 1)}),  # would be spooled
         scope_of(**{"content-length": "1", "x-amz-decoded-content-length": "1"}),
+        scope_of(**{"content-length": "one"}),
+        scope_of("GET", "/_tsukuru/health"),
+        scope_of("GET", "/_console/buckets"),
+        scope_of("GET", "/"),  # a browser opening the console
     ],
 )
 def test_anything_else_takes_the_router(scope: dict[str, Any]) -> None:
     taken, seen, _ = run_shortcut(scope)
     assert taken == ["router"]
     assert not seen
+
+
+def test_the_console_prefix_cannot_shadow_a_bucket() -> None:
+    with pytest.raises(ValueError, match="/_"):
+        build_gateway(Recorder().dispatch, console_prefix="/console")
 
 
 def test_a_client_gone_before_its_body_arrived_gets_nothing() -> None:
@@ -185,7 +208,7 @@ def test_a_client_gone_before_its_body_arrived_gets_nothing() -> None:
     async def never(scope: Any, receive: Any, send: Any) -> None:
         raise AssertionError("must not be routed")
 
-    app = InvocationShortcut(never, dispatch, in_memory_limit=LIMIT)
+    app = DirectDispatch(never, dispatch, in_memory_limit=LIMIT)
     scope = {"type": "http", "query_string": b"", **scope_of(**{"content-length": "3"})}
     anyio.run(app, scope, receive, send)
     assert sent == []

@@ -23,6 +23,7 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
+from starlette.types import ASGIApp
 
 from tsukuru import client_env, client_sitecustomize
 from tsukuru.blobs.filesystem import FilesystemBlobStore
@@ -89,7 +90,7 @@ class Platform:
     definitions: DefinitionService
     endpoints: EndpointService
     host: LocalModelHost
-    asgi: Starlette
+    asgi: ASGIApp
     transforms: TransformService
     transform_runner: TransformRunner
     ledger: Ledger  # what everything would cost on AWS (`tsukuru cost`, the console)
@@ -384,6 +385,7 @@ def serve(settings: Settings) -> None:
         http="httptools",
         timeout_keep_alive=75,
         access_log=False,
+        proxy_headers=False,  # the peer address is the client's: the console serves loopback only
     )
     # uvicorn re-raises SIGTERM after its graceful shutdown; with the default handler that kills
     # the process before `platform.close()` (and the CLI's pid-file cleanup) can run.

@@ -15,13 +15,11 @@ name (`/_console`), so they never collide with path-style S3 requests.
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import AbstractAsyncContextManager
 
 import anyio
 from starlette.applications import Starlette
-from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import BaseRoute, Mount, Route, request_response
@@ -92,19 +90,20 @@ def to_http_response(wire: WireResponse) -> Response:
     return response
 
 
-_INVOCATIONS = re.compile(r"/endpoints/[^/]+/invocations")
+class DirectDispatch:
+    """The gateway's outermost layer: an AWS request whose body is small enough to be read into
+    memory goes straight to the dispatcher, skipping Starlette's error middleware, router and
+    Request object; everything else takes the usual way. Here "AWS request" means any path that
+    does not start with `/_` (tsukuru's own pages: no bucket name starts with `_`), except an
+    unsigned `/` (a browser opening the console); a small body is a declared Content-Length
+    within the in-memory limit without aws-chunked sizes, or no body at all. Bodies the
+    catch-all would spool or refuse take the usual way too.
 
-
-class InvocationShortcut:
-    """Middleware: InvokeEndpoint (`POST /endpoints/{name}/invocations`, a body of declared
-    length small enough to be read into memory) goes straight to the dispatcher, skipping the
-    router and Starlette's Request object; everything else, and any body the catch-all would
-    spool or refuse, takes the usual way. The dispatcher sees the same `WireRequest` and the
-    client gets the same response (`to_http_response` builds it) either way: this is the hot
-    path of every prediction, and the router and request wrapper cost more than the rest of the
-    gateway's own work for a one-row request. For the same reason an in-memory answer is written
-    as the two ASGI messages `to_http_response`'s Starlette response would send, with the same
-    headers, without building that response object."""
+    The dispatcher sees the same `WireRequest` and the client gets the same response either
+    way: a 1 KiB S3 request or a one-row prediction costs the gateway a fraction of a
+    millisecond, and the router and request wrapper were a large part of it. For the same reason
+    an in-memory answer is written as the two ASGI messages `to_http_response`'s Starlette
+    response would send, with the same headers, without building that response object."""
 
     def __init__(self, app: ASGIApp, dispatch: DispatchFn, in_memory_limit: int) -> None:
         self._app = app
@@ -114,8 +113,8 @@ class InvocationShortcut:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if (
             scope["type"] == "http"
-            and scope["method"] == "POST"
-            and _INVOCATIONS.fullmatch(scope["path"])
+            and not scope["path"].startswith("/_")
+            and (scope["path"] != "/" or is_signed(scope))
             and self._fits(scope["headers"])
         ):
             await self._invoke(scope, receive, send)
@@ -123,16 +122,17 @@ class InvocationShortcut:
             await self._app(scope, receive, send)
 
     def _fits(self, headers: list[tuple[bytes, bytes]]) -> bool:
-        """A declared Content-Length within the in-memory limit, and no aws-chunked sizes."""
+        """A declared Content-Length within the in-memory limit and no aws-chunked sizes, or
+        no body at all (neither a length nor a transfer coding)."""
         length = None
         for name, value in headers:
             if name == b"content-length":
                 length = value
-            elif name == b"x-amz-decoded-content-length":
+            elif name in (b"x-amz-decoded-content-length", b"transfer-encoding"):
                 return False
-        if length is None or not length.isdigit():
-            return False
-        return int(length) <= self._limit
+        if length is None:
+            return True
+        return length.isdigit() and int(length) <= self._limit
 
     async def _invoke(self, scope: Scope, receive: Receive, send: Send) -> None:
         chunks = []
@@ -146,7 +146,7 @@ class InvocationShortcut:
         raw_path: bytes = scope.get("raw_path") or scope["path"].encode()
         wire = await self._dispatch(
             WireRequest(
-                method="POST",
+                method=scope["method"],
                 raw_path=raw_path.decode("latin-1"),
                 query_string=scope.get("query_string", b"").decode("latin-1"),
                 headers=Headers(
@@ -229,10 +229,14 @@ def build_gateway(
     console: ASGIApp | None = None,
     console_prefix: str = "/_console",
     intake: BodyIntake | None = None,
-) -> Starlette:
+) -> ASGIApp:
     """The ASGI app: health check, any extra routes, the web console (under `console_prefix`,
-    and at `/` for unsigned browser requests), then the AWS catch-all. `intake` says where
-    large request bodies are spooled (default: nowhere, all are read into memory)."""
+    and at `/` for unsigned browser requests), then the AWS catch-all, all behind
+    `DirectDispatch`. `intake` says where large request bodies are spooled (default: nowhere,
+    all are read into memory). tsukuru's own paths (extra routes, the console) start with `/_`,
+    which no bucket name can."""
+    if not console_prefix.startswith("/_"):
+        raise ValueError(f"the console prefix must start with '/_', got {console_prefix!r}")
     bodies = intake or BodyIntake()
 
     async def health(_: Request) -> Response:
@@ -260,5 +264,5 @@ def build_gateway(
         ]
     routes.append(Route("/{path:path}", aws, methods=methods))
     limit = bodies.threshold if bodies.folder is not None else bodies.max_size
-    shortcut = Middleware(InvocationShortcut, dispatch=dispatch, in_memory_limit=limit)
-    return Starlette(routes=routes, lifespan=lifespan, middleware=[shortcut])
+    routed = Starlette(routes=routes, lifespan=lifespan)
+    return DirectDispatch(routed, dispatch, in_memory_limit=limit)
