@@ -48,6 +48,7 @@ PRELOAD = (
     "tsukuru.runtime.train",
     "tsukuru.runtime.algorithms.xgboost",
     "tsukuru.runtime.serve",
+    "tsukuru.runtime.serve_http",
     "tsukuru.runtime.algorithms.xgboost_serving",
     "pyarrow.csv",
 )
