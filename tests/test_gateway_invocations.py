@@ -17,7 +17,7 @@ from starlette.testclient import TestClient
 
 from tsukuru.gateway import DirectDispatch, build_gateway
 from tsukuru.gateway_bodies import BodyIntake
-from tsukuru.protocol.wire import WireRequest, WireResponse
+from tsukuru.protocol.wire import FilePayload, WireRequest, WireResponse
 
 LIMIT = 64 * 1024
 PATH = "/endpoints/my-endpoint/invocations"
@@ -212,3 +212,25 @@ def test_a_client_gone_before_its_body_arrived_gets_nothing() -> None:
     scope = {"type": "http", "query_string": b"", **scope_of(**{"content-length": "3"})}
     anyio.run(app, scope, receive, send)
     assert sent == []
+
+
+@pytest.mark.parametrize(("offset", "length"), [(0, None), (3, 5), (0, 3 * 1024 * 1024 + 7)])
+def test_a_file_body_streams_the_same_either_way(
+    gateway: tuple[TestClient, Recorder], tmp_path: Path, offset: int, length: int | None
+) -> None:
+    client, recorder = gateway
+    data = bytes(range(256)) * (6 * 1024 * 16)  # 6 MiB: more than one read-ahead chunk
+    (tmp_path / "blob").write_bytes(data)
+    expected = data[offset:] if length is None else data[offset : offset + length]
+    recorder.reply = WireResponse(
+        206 if length else 200,
+        {"Content-Length": str(len(expected)), "ETag": '"e"'},
+        FilePayload(str(tmp_path / "blob"), offset, length),
+    )
+
+    short = client.get("/bucket/key", headers=HEADERS)
+    routed = client.get("/bucket/key", headers={**HEADERS, "Transfer-Encoding": "chunked"})
+
+    assert short.content == routed.content == expected
+    assert short.status_code == routed.status_code == recorder.reply.status
+    assert short.headers["content-length"] == str(len(expected))

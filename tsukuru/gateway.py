@@ -14,11 +14,11 @@ name (`/_console`), so they never collide with path-style S3 requests.
 
 from __future__ import annotations
 
+import asyncio
 import os
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import AbstractAsyncContextManager
 
-import anyio
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
@@ -60,20 +60,40 @@ def _open_range(payload: FilePayload) -> tuple[int, int]:
 
 
 async def _file_chunks(payload: FilePayload) -> AsyncIterator[bytes]:
-    """Read a file range in a worker thread, a few megabytes per trip (`pread`, no seeking)."""
-    fd, end = await anyio.to_thread.run_sync(_open_range, payload)
+    """Read a file range in worker threads, a few megabytes per trip (`pread`, no seeking)."""
+    loop = asyncio.get_running_loop()
+    fd, end = await loop.run_in_executor(None, _open_range, payload)
+    async for chunk in _chunks_of(fd, payload.offset, end):
+        yield chunk
+
+
+async def _chunks_of(fd: int, start: int, end: int) -> AsyncGenerator[bytes, None]:
+    """The bytes of `fd` from `start` to `end`, reading the next chunk while the caller sends
+    this one (a worker-thread trip per chunk would otherwise stall the stream each time);
+    `fd` is closed once no read is in flight."""
+    loop = asyncio.get_running_loop()
+
+    def read_from(position: int) -> asyncio.Future[bytes] | None:
+        if position >= end:
+            return None
+        return loop.run_in_executor(None, os.pread, fd, min(_CHUNK, end - position), position)
+
+    pending = read_from(start)
     try:
-        position = payload.offset
-        while position < end:
-            chunk = await anyio.to_thread.run_sync(
-                os.pread, fd, min(_CHUNK, end - position), position
-            )
+        position = start
+        while pending is not None:
+            chunk = await pending
+            pending = None
             if not chunk:
                 break
             position += len(chunk)
+            pending = read_from(position)
             yield chunk
     finally:
-        os.close(fd)
+        if pending is not None and not pending.done():
+            pending.add_done_callback(lambda _: os.close(fd))
+        else:
+            os.close(fd)
 
 
 def to_http_response(wire: WireResponse) -> Response:
@@ -156,7 +176,7 @@ class DirectDispatch:
             )
         )
         if isinstance(wire.body, FilePayload):
-            await to_http_response(wire)(scope, receive, send)
+            await self._stream(wire, wire.body, receive, send)
             return
         await send(
             {
@@ -166,6 +186,26 @@ class DirectDispatch:
             }
         )
         await send({"type": "http.response.body", "body": wire.body})
+
+    async def _stream(
+        self, wire: WireResponse, payload: FilePayload, receive: Receive, send: Send
+    ) -> None:
+        """A file body (a large GetObject), streamed until done or the client goes away."""
+        loop = asyncio.get_running_loop()
+        fd, end = await loop.run_in_executor(None, _open_range, payload)
+        chunks = _chunks_of(fd, payload.offset, end)
+        gone = asyncio.ensure_future(receive())  # only a disconnect can come now
+        try:
+            headers = self._raw_headers(wire.status, wire.headers, end - payload.offset)
+            await send({"type": "http.response.start", "status": wire.status, "headers": headers})
+            async for chunk in chunks:
+                if gone.done():
+                    return
+                await send({"type": "http.response.body", "body": chunk, "more_body": True})
+            await send({"type": "http.response.body", "body": b""})
+        finally:
+            gone.cancel()
+            await chunks.aclose()
 
     @staticmethod
     def _raw_headers(
