@@ -158,8 +158,11 @@ def test_kill_during_load_is_hidden_and_the_instance_restarts(
         return [status for statuses in await asyncio.gather(*workers) for status in statuses]
 
     assert set(loop_thread.run(load(), timeout=60)) == {200}
+    # the load may end before the supervisor has even seen the death: wait for the restart
     deadline = time.monotonic() + 60
-    while host.healthy_instances("xgb-kill") < 2 and time.monotonic() < deadline:
+    while time.monotonic() < deadline and not (
+        host.instances("xgb-kill")[1].restarts >= 1 and host.healthy_instances("xgb-kill") == 2
+    ):
         time.sleep(0.05)
     restarted = host.instances("xgb-kill")[1]
     assert restarted.healthy
