@@ -13,8 +13,7 @@ through SQLAlchemy Core; the store contract suite runs both ways over the same t
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import bindparam, select, union
@@ -132,11 +131,11 @@ class SqliteObjectLane:
         self._database = database
 
     def get_bucket(self, name: str) -> Bucket:
-        with self._transaction("BEGIN") as cursor:
+        with self._database.driver_cursor("BEGIN") as cursor:
             return self._require_bucket(cursor, name)
 
     def get_object(self, bucket: str, key: str) -> StoredObject:
-        with self._transaction("BEGIN") as cursor:
+        with self._database.driver_cursor("BEGIN") as cursor:
             row = _run(cursor, _OBJECT, {"b": bucket, "k": key}).fetchone()
             if row is None:
                 self._require_bucket(cursor, bucket)
@@ -146,7 +145,7 @@ class SqliteObjectLane:
     def put_object(self, obj: StoredObject) -> list[str]:
         """Insert or replace the row; the blob ids it left unreferenced."""
         values = object_values(obj)
-        with self._transaction("BEGIN IMMEDIATE") as cursor:
+        with self._database.driver_cursor("BEGIN IMMEDIATE") as cursor:
             self._require_bucket(cursor, obj.bucket)
             found = _run(cursor, _OBJECT_BLOB, values).fetchone()
             if found is None:
@@ -163,24 +162,3 @@ class SqliteObjectLane:
         if row is None:
             raise NotFound(messages.NO_SUCH_BUCKET, code="NoSuchBucket")
         return bucket_from(row)
-
-    @contextmanager
-    def _transaction(self, begin: str) -> Iterator[Any]:
-        """A transaction on a pooled connection's driver connection (which runs in autocommit
-        mode: the Database's SQLite set-up leaves BEGIN to us), committed after the block."""
-        pooled = self._database.engine.raw_connection()
-        try:
-            driver: Any = pooled.driver_connection
-            cursor = driver.cursor()
-            try:
-                cursor.execute(begin)
-                try:
-                    yield cursor
-                except BaseException:
-                    cursor.execute("ROLLBACK")
-                    raise
-                cursor.execute("COMMIT")
-            finally:
-                cursor.close()
-        finally:
-            pooled.close()

@@ -29,9 +29,8 @@ import hashlib
 import io
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
 from dataclasses import replace
-from typing import Any, BinaryIO
+from typing import BinaryIO
 
 from tsukuru.domain.errors import NotFound
 from tsukuru.domain.ports import BlobInfo
@@ -75,7 +74,7 @@ class SqlSmallBlobStore:
     def _insert(self, data: bytes) -> BlobInfo:
         blob_id = SMALL_ID_PREFIX + uuid.uuid4().hex
         md5_hex = hashlib.md5(data, usedforsecurity=False).hexdigest()
-        with self._cursor() as cursor:
+        with self._database.driver_cursor() as cursor:
             cursor.execute(self._insert_sql, (blob_id, data))
         return BlobInfo(blob_id=blob_id, size=len(data), md5_hex=md5_hex)
 
@@ -91,7 +90,7 @@ class SqlSmallBlobStore:
 
     def local_path(self, blob_id: str) -> str | None:
         """Always None: the bytes are in the database (NotFound if the blob is absent)."""
-        with self._cursor() as cursor:
+        with self._database.driver_cursor() as cursor:
             cursor.execute(self._exists_sql, (blob_id,))
             row = cursor.fetchone()
         if row is None:
@@ -107,11 +106,11 @@ class SqlSmallBlobStore:
     # ------------------------------------------------------------------ housekeeping
 
     def delete(self, blob_id: str) -> None:
-        with self._cursor() as cursor:
+        with self._database.driver_cursor() as cursor:
             cursor.execute(self._delete_sql, (blob_id,))
 
     def blob_ids(self) -> Iterator[str]:
-        with self._cursor() as cursor:
+        with self._database.driver_cursor() as cursor:
             cursor.execute(self._ids_sql)
             ids = [str(row[0]) for row in cursor.fetchall()]
         return iter(ids)
@@ -123,7 +122,7 @@ class SqlSmallBlobStore:
     # ------------------------------------------------------------------ rows
 
     def _fetch(self, blob_id: str) -> bytes:
-        with self._cursor() as cursor:
+        with self._database.driver_cursor() as cursor:
             cursor.execute(self._select_sql, (blob_id,))
             row = cursor.fetchone()
         if row is None:
@@ -136,31 +135,13 @@ class SqlSmallBlobStore:
         if wanted:
             marks = ", ".join([self._mark] * len(wanted))
             sql = f"SELECT {_ID}, {_DATA} FROM {_TABLE} WHERE {_ID} IN ({marks})"
-            with self._cursor() as cursor:
+            with self._database.driver_cursor() as cursor:
                 cursor.execute(sql, tuple(wanted))
                 found = {str(row[0]): bytes(row[1]) for row in cursor.fetchall()}
         for blob_id in blob_ids:
             if blob_id not in found:
                 raise _missing(blob_id)
         return found
-
-    @contextmanager
-    def _cursor(self) -> Iterator[Any]:
-        """A cursor on a pooled connection: committed after the block (a no-op on SQLite's
-        autocommit connections), rolled back on an error so the connection goes back clean."""
-        connection = self._database.engine.raw_connection()
-        try:
-            cursor = connection.cursor()
-            try:
-                yield cursor
-            finally:
-                cursor.close()
-            connection.commit()
-        except BaseException:
-            connection.rollback()
-            raise
-        finally:
-            connection.close()
 
 
 def _missing(blob_id: str) -> NotFound:
