@@ -16,13 +16,13 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncGenerator, Awaitable, Callable, Sequence
 from contextlib import AbstractAsyncContextManager
 
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response, StreamingResponse
-from starlette.routing import BaseRoute, Mount, Route, request_response
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Mount, Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from tsukuru.gateway_bodies import BodyIntake, ReceivedBody, receive_body
@@ -59,14 +59,6 @@ def _open_range(payload: FilePayload) -> tuple[int, int]:
     return fd, end
 
 
-async def _file_chunks(payload: FilePayload) -> AsyncIterator[bytes]:
-    """Read a file range in worker threads, a few megabytes per trip (`pread`, no seeking)."""
-    loop = asyncio.get_running_loop()
-    fd, end = await loop.run_in_executor(None, _open_range, payload)
-    async for chunk in _chunks_of(fd, payload.offset, end):
-        yield chunk
-
-
 async def _chunks_of(fd: int, start: int, end: int) -> AsyncGenerator[bytes, None]:
     """The bytes of `fd` from `start` to `end`, reading the next chunk while the caller sends
     this one (a worker-thread trip per chunk would otherwise stall the stream each time);
@@ -96,18 +88,66 @@ async def _chunks_of(fd: int, start: int, end: int) -> AsyncGenerator[bytes, Non
             os.close(fd)
 
 
-def to_http_response(wire: WireResponse) -> Response:
-    if isinstance(wire.body, FilePayload):
-        response: Response = StreamingResponse(_file_chunks(wire.body), status_code=wire.status)
-    else:
-        response = Response(wire.body, status_code=wire.status)
-    # Starlette sets content-type/length itself; the wire response's own values win.
-    for name in ("content-type", "content-length"):
-        if name in response.headers and any(k.lower() == name for k in wire.headers):
-            del response.headers[name]
-    for name, value in wire.headers.items():
-        response.headers[name] = value
-    return response
+async def send_wire(wire: WireResponse, receive: Receive, send: Send) -> None:
+    """Write a `WireResponse` as ASGI messages: an in-memory body as one message, a file body
+    (a large GetObject) streamed from disk until done or the client goes away. Every AWS
+    answer leaves the gateway this way, whichever path its request took."""
+    if not isinstance(wire.body, FilePayload):
+        headers = _raw_headers(wire.status, wire.headers, len(wire.body))
+        await send({"type": "http.response.start", "status": wire.status, "headers": headers})
+        await send({"type": "http.response.body", "body": wire.body})
+        return
+    payload = wire.body
+    loop = asyncio.get_running_loop()
+    fd, end = await loop.run_in_executor(None, _open_range, payload)
+    chunks = _chunks_of(fd, payload.offset, end)
+    gone = asyncio.ensure_future(receive())  # the request is read: only a disconnect can come
+    try:
+        headers = _raw_headers(wire.status, wire.headers, end - payload.offset)
+        await send({"type": "http.response.start", "status": wire.status, "headers": headers})
+        async for chunk in chunks:
+            if gone.done():
+                return
+            await send({"type": "http.response.body", "body": chunk, "more_body": True})
+        await send({"type": "http.response.body", "body": b""})
+    finally:
+        gone.cancel()
+        await chunks.aclose()
+
+
+def _raw_headers(status: int, headers: dict[str, str], length: int) -> list[tuple[bytes, bytes]]:
+    """The Content-Length of the body (none for 1xx, 204 and 304), replaced by the wire
+    response's own headers, one per lower-cased name (a repeated name keeps its first place and
+    its last value)."""
+    merged: dict[bytes, bytes] = {}
+    if not (status < 200 or status in (204, 304)):
+        merged[b"content-length"] = b"%d" % length
+    replaced_length = False
+    for name, value in headers.items():
+        key = name.lower().encode("latin-1")
+        if key == b"content-length" and not replaced_length:
+            merged.pop(key, None)  # deleted, then set in the wire response's order
+            replaced_length = True
+        merged[key] = value.encode("latin-1")
+    return list(merged.items())
+
+
+class _CatchAll:
+    """The router's AWS endpoint, for what `DirectDispatch` leaves to it: bodies that must be
+    spooled to disk or refused, chunked uploads, and `/` once the console has been ruled out."""
+
+    def __init__(self, dispatch: DispatchFn, bodies: BodyIntake) -> None:
+        self._dispatch = dispatch
+        self._bodies = bodies
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        request = Request(scope, receive)
+        received = await receive_body(request, self._bodies)
+        try:
+            wire = await self._dispatch(await to_wire_request(request, received))
+        finally:
+            await received.discard()
+        await send_wire(wire, receive, send)
 
 
 class DirectDispatch:
@@ -120,10 +160,8 @@ class DirectDispatch:
     catch-all would spool or refuse take the usual way too.
 
     The dispatcher sees the same `WireRequest` and the client gets the same response either
-    way: a 1 KiB S3 request or a one-row prediction costs the gateway a fraction of a
-    millisecond, and the router and request wrapper were a large part of it. For the same reason
-    an in-memory answer is written as the two ASGI messages `to_http_response`'s Starlette
-    response would send, with the same headers, without building that response object."""
+    way (`send_wire` writes both): a 1 KiB S3 request or a one-row prediction costs the gateway a
+    fraction of a millisecond, and the router and request wrapper were a large part of it."""
 
     def __init__(self, app: ASGIApp, dispatch: DispatchFn, in_memory_limit: int) -> None:
         self._app = app
@@ -175,56 +213,7 @@ class DirectDispatch:
                 body=b"".join(chunks),
             )
         )
-        if isinstance(wire.body, FilePayload):
-            await self._stream(wire, wire.body, receive, send)
-            return
-        await send(
-            {
-                "type": "http.response.start",
-                "status": wire.status,
-                "headers": self._raw_headers(wire.status, wire.headers, len(wire.body)),
-            }
-        )
-        await send({"type": "http.response.body", "body": wire.body})
-
-    async def _stream(
-        self, wire: WireResponse, payload: FilePayload, receive: Receive, send: Send
-    ) -> None:
-        """A file body (a large GetObject), streamed until done or the client goes away."""
-        loop = asyncio.get_running_loop()
-        fd, end = await loop.run_in_executor(None, _open_range, payload)
-        chunks = _chunks_of(fd, payload.offset, end)
-        gone = asyncio.ensure_future(receive())  # only a disconnect can come now
-        try:
-            headers = self._raw_headers(wire.status, wire.headers, end - payload.offset)
-            await send({"type": "http.response.start", "status": wire.status, "headers": headers})
-            async for chunk in chunks:
-                if gone.done():
-                    return
-                await send({"type": "http.response.body", "body": chunk, "more_body": True})
-            await send({"type": "http.response.body", "body": b""})
-        finally:
-            gone.cancel()
-            await chunks.aclose()
-
-    @staticmethod
-    def _raw_headers(
-        status: int, headers: dict[str, str], length: int
-    ) -> list[tuple[bytes, bytes]]:
-        """What `to_http_response` sends: Starlette's computed Content-Length (none for 1xx,
-        204 and 304), replaced by the wire response's own headers, one per lower-cased name
-        (a repeated name keeps its first place and its last value)."""
-        merged: dict[bytes, bytes] = {}
-        if not (status < 200 or status in (204, 304)):
-            merged[b"content-length"] = b"%d" % length
-        replaced_length = False
-        for name, value in headers.items():
-            key = name.lower().encode("latin-1")
-            if key == b"content-length" and not replaced_length:
-                merged.pop(key, None)  # deleted, then set in the wire response's order
-                replaced_length = True
-            merged[key] = value.encode("latin-1")
-        return list(merged.items())
+        await send_wire(wire, receive, send)
 
 
 _PRESIGN_QUERY = ("x-amz-", "awsaccesskeyid")
@@ -285,13 +274,7 @@ def build_gateway(
             {"status": "ok" if ready else "starting"}, status_code=200 if ready else 503
         )
 
-    async def aws(request: Request) -> Response:
-        received = await receive_body(request, bodies)
-        try:
-            return to_http_response(await dispatch(await to_wire_request(request, received)))
-        finally:
-            await received.discard()
-
+    aws = _CatchAll(dispatch, bodies)
     methods = ["GET", "HEAD", "PUT", "POST", "DELETE", "PATCH", "OPTIONS"]
     routes: list[BaseRoute] = [
         Route("/_tsukuru/health", health, methods=["GET"]),
@@ -300,7 +283,7 @@ def build_gateway(
     if console is not None:
         routes += [
             Mount(console_prefix, app=console),
-            Route("/", _BrowserOrAws(console, request_response(aws)), methods=methods),
+            Route("/", _BrowserOrAws(console, aws), methods=methods),
         ]
     routes.append(Route("/{path:path}", aws, methods=methods))
     limit = bodies.threshold if bodies.folder is not None else bodies.max_size
