@@ -14,8 +14,8 @@ from typing import Any
 from tsukuru.domain.clock import Clock
 from tsukuru.domain.errors import AlreadyExists, Invalid, NotFound
 from tsukuru.domain.images import resolve_inference_image
-from tsukuru.domain.paging import decode_token, encode_token, page_limit
-from tsukuru.domain.ports import ListQuery, Record, ResourceStore, TagStore
+from tsukuru.domain.paging import find_page
+from tsukuru.domain.ports import Record, ResourceStore, TagStore
 from tsukuru.domain.resources import Doc, epoch
 from tsukuru.domain.scope import Scope
 from tsukuru.domain.training_validation import check_instance_type, check_name, split_s3_uri
@@ -172,35 +172,19 @@ class DefinitionService:
         max_results: int | None = None,
         next_token: str | None = None,
     ) -> tuple[list[Record], str | None]:
-        if sort_by not in ("Name", "CreationTime", "Status"):
-            raise Invalid(f"SortBy must be Name, CreationTime or Status, got {sort_by}")
-        filters = {
-            "k": kind,
-            "n": name_contains,
-            "t": status_equals,
-            "a": created_after,
-            "b": created_before,
-            "s": sort_by,
-            "o": sort_order,
-        }
-        limit = page_limit(max_results)
-        offset = decode_token(next_token, filters)
-        records = self._store.find(
+        return find_page(
+            self._store,
             kind,
             scope,
-            ListQuery(
-                name_contains=name_contains,
-                status_equals=status_equals,
-                created_after=created_after,
-                created_before=created_before,
-                sort_by=sort_by,  # type: ignore[arg-type]
-                descending=sort_order != "Ascending",
-                offset=offset,
-                limit=limit + 1,
-            ),
+            name_contains=name_contains,
+            status_equals=status_equals,
+            created_after=created_after,
+            created_before=created_before,
+            sort_by=sort_by,
+            sort_order=sort_order,
+            max_results=max_results,
+            next_token=next_token,
         )
-        token = encode_token(offset + limit, filters) if len(records) > limit else None
-        return records[:limit], token
 
     def _insert(
         self,

@@ -71,6 +71,7 @@ def find_page(
     if sort_by not in ("Name", "CreationTime", "Status"):
         raise Invalid(f"SortBy must be Name, CreationTime or Status, got {sort_by}")
     filters = {
+        "k": kind,  # a token of one List call is refused by another
         "n": name_contains,
         "s": status_equals,
         "ca": created_after,
