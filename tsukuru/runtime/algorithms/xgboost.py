@@ -54,6 +54,7 @@ from tsukuru.runtime.algorithms.xgboost_readers import (
     read_libsvm,
     read_parquet,
 )
+from tsukuru.runtime.algorithms.xgboost_round_scores import ScoreEachRound, round_scorer
 from tsukuru.runtime.algorithms.xgboost_versions import XGBoostVersion, get_version
 
 log = logging.getLogger("root")
@@ -204,6 +205,10 @@ def _fit(
     if checkpointing:
         start_model, done = latest_checkpoint(layout.checkpoints_dir)
     callbacks: list[Any] = [RoundMonitor(version, plan.custom_metrics, offset=done)]
+    scorer = round_scorer(plan.params, plan.custom_metrics, version)
+    if scorer is not None:  # scores the rounds from cached margins instead of xgb.train
+        callbacks.insert(0, ScoreEachRound(scorer, evals))
+        evals = []
     if checkpointing:
         callbacks.append(SaveCheckpoints(layout.checkpoints_dir, offset=done))
     if plan.save_model_each_round:
