@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from functools import lru_cache
 from typing import Any
 
 from botocore.model import Shape
@@ -175,32 +176,72 @@ def params_to_json(shape: Shape, value: Any) -> Any:
     Keys that the shape does not define and None values are dropped, so a handler may return a
     richer internal document than the operation's output.
     """
+    return _json_writer(shape)(value)
+
+
+JsonWriter = Callable[[Any], Any]
+
+
+@lru_cache(maxsize=8192)  # shapes are cached by their (cached) service models
+def _json_writer(shape: Shape) -> JsonWriter:
+    """The converter for one shape, decided once: a Describe answer walks ~270 values, and
+    re-reading each shape's type and serialization settings per value cost more than the
+    values themselves (polling clients ask ten times a second)."""
     type_name = shape.type_name
     if type_name == "structure":
-        if shape.metadata.get("document"):
-            return value
+        return _same if shape.metadata.get("document") else _structure_writer(shape)
+    if type_name == "list":
+        member = shape.member
+        return lambda value: [_json_writer(member)(item) for item in value]
+    if type_name == "map":
+        entry = shape.value
+        return lambda value: {
+            str(k): _json_writer(entry)(v) for k, v in value.items() if v is not None
+        }
+    if type_name == "timestamp":
+        fmt = _timestamp_format(shape, "json")
+        return lambda value: values.format_timestamp(value, fmt)
+    if type_name == "blob":
+        return values.encode_base64
+    if type_name == "boolean":
+        return bool
+    if values.is_integer_type(type_name):
+        return int
+    if values.is_float_type(type_name):
+        return values.format_float
+    if type_name == "string" and shape.serialization.get("jsonvalue"):
+        return _same
+    return _text
+
+
+def _structure_writer(shape: Shape) -> JsonWriter:
+    # Members are looked up on first use, not here: a shape may contain itself.
+    fields: tuple[tuple[str, str, JsonWriter], ...] | None = None
+
+    def write(value: Any) -> dict[str, Any]:
+        nonlocal fields
         if not isinstance(value, Mapping):
             raise TypeError(f"{shape.name} must be a mapping, got {type(value).__name__}")
+        if fields is None:
+            fields = tuple(
+                (name, wire_name(member, name), _json_writer(member))
+                for name, member in shape.members.items()
+                if member.serialization.get("location") is None
+            )
         out: dict[str, Any] = {}
-        for name, member in shape.members.items():
-            item = value.get(name)
-            if item is not None and member.serialization.get("location") is None:
-                out[wire_name(member, name)] = params_to_json(member, item)
+        get = value.get
+        for name, wire, convert in fields:
+            item = get(name)
+            if item is not None:
+                out[wire] = convert(item)
         return out
-    if type_name == "list":
-        return [params_to_json(shape.member, item) for item in value]
-    if type_name == "map":
-        return {str(k): params_to_json(shape.value, v) for k, v in value.items() if v is not None}
-    if type_name == "timestamp":
-        return values.format_timestamp(value, _timestamp_format(shape, "json"))
-    if type_name == "blob":
-        return values.encode_base64(value)
-    if type_name == "boolean":
-        return bool(value)
-    if values.is_integer_type(type_name):
-        return int(value)
-    if values.is_float_type(type_name):
-        return values.format_float(value)
-    if type_name == "string" and shape.serialization.get("jsonvalue"):
-        return value
-    return str(value)
+
+    return write
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
+def _text(value: Any) -> str:
+    return value if type(value) is str else str(value)
