@@ -106,6 +106,14 @@ def test_squared_error_metrics_equal_xgboosts() -> None:
     _assert_same(native, ours)
 
 
+@pytest.mark.parametrize("objective", ["binary:logistic", "reg:squarederror"])
+def test_no_metric_named_scores_xgboosts_default(objective: str) -> None:
+    params = {"objective": objective, "max_depth": 3, "nthread": 2}
+    native, ours, _, _ = _both(params, _matrices(5_000, regression=False, weighted=False), 5)
+    _assert_same(native, ours)
+    assert list(ours["train"]) == ["logloss" if objective == "binary:logistic" else "rmse"]
+
+
 def test_early_stopping_picks_the_same_round() -> None:
     params = {"objective": "binary:logistic", "eval_metric": ["logloss"], "eta": 0.9, "nthread": 2}
     sets = _matrices(3_000, regression=False, weighted=False)
@@ -131,8 +139,7 @@ def test_early_stopping_picks_the_same_round() -> None:
         ({"objective": "reg:squarederror", "eval_metric": ["logloss"]}, [], "1.7-1"),
         ({"objective": "multi:softprob", "num_class": 3, "eval_metric": ["mlogloss"]}, [], "1.7-1"),
         ({"objective": "count:poisson", "eval_metric": ["rmse"]}, [], "1.7-1"),
-        ({"booster": "dart", "objective": "binary:logistic", "eval_metric": ["logloss"]}, [], "1.7-1"),
-        ({"objective": "binary:logistic"}, [], "1.7-1"),  # no metric named: XGBoost's default
+        ({"booster": "dart", "objective": "reg:logistic", "eval_metric": ["mae"]}, [], "1.7-1"),
     ],
 )
 def test_other_metrics_are_left_to_xgboost(

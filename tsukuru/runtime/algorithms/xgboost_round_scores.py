@@ -32,6 +32,13 @@ _ONE = np.float32(1.0)
 _EPS = np.float32(1e-16)
 _SIGMOID_OBJECTIVES = ("binary:logistic", "reg:logistic")
 _IDENTITY_OBJECTIVES = ("reg:squarederror", "reg:linear")
+# What XGBoost scores when no metric is named (the versions' older defaults are set by the plan).
+_XGBOOST_DEFAULT_METRIC = {
+    "binary:logistic": "logloss",
+    "reg:logistic": "rmse",
+    "reg:squarederror": "rmse",
+    "reg:linear": "rmse",
+}
 _PARALLEL_FROM_ROWS = 65_536  # below this a second thread costs more than it saves
 
 
@@ -155,7 +162,7 @@ def round_scorer(
     if params.get("multi_strategy") not in (None, "one_output_per_tree"):
         return None
     objective = params.get("objective", "reg:squarederror")
-    metrics = params.get("eval_metric") or []
+    metrics = params.get("eval_metric") or [_XGBOOST_DEFAULT_METRIC.get(objective, "")]
     if isinstance(metrics, str):
         metrics = [metrics]
     if objective in _SIGMOID_OBJECTIVES:
