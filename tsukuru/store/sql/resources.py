@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, delete, func, insert, select, update
+from sqlalchemy import ColumnElement, and_, bindparam, delete, func, insert, select, update
 from sqlalchemy.sql.expression import UnaryExpression
 
 from tsukuru.domain.errors import AlreadyExists, Conflict, NotFound
@@ -43,6 +43,15 @@ def _identity(kind: str, scope: Scope, name: str) -> ColumnElement[bool]:
         resources.c.region == scope.region,
         resources.c.name == name,
     )
+
+
+# Built once: Describe* calls read one row by its identity many times a second (clients poll).
+_GET_ONE = select(resources).where(
+    resources.c.kind == bindparam("kind"),
+    resources.c.account_id == bindparam("account_id"),
+    resources.c.region == bindparam("region"),
+    resources.c.name == bindparam("name"),
+)
 
 
 def _filters(query: ListQuery) -> list[ColumnElement[bool]]:
@@ -105,7 +114,13 @@ class SqlResourceStore:
     def get(self, kind: str, scope: Scope, name: str) -> Record:
         with self._db.read() as connection:
             row = connection.execute(
-                select(resources).where(_identity(kind, scope, name))
+                _GET_ONE,
+                {
+                    "kind": kind,
+                    "account_id": scope.account_id,
+                    "region": scope.region,
+                    "name": name,
+                },
             ).one_or_none()
         if row is None:
             raise NotFound(f"{kind} {name!r} does not exist")
