@@ -196,6 +196,7 @@ class ScoreEachRound(xgb.callback.TrainingCallback):  # type: ignore[misc]
         self._truth: list[tuple[Floats, Floats | None]] = []
 
     def before_training(self, model: Any) -> Any:
+        self._truth = []
         for matrix, _ in self._sets:
             label = np.ascontiguousarray(matrix.get_label(), dtype=np.float32)
             weight = np.asarray(matrix.get_weight(), dtype=np.float32)
