@@ -92,6 +92,35 @@ def test_bank_job_matches_in_process_training(
     assert final_auc > 0.9
 
 
+def test_round_lines_equal_xgboosts_own_evaluation(
+    tmp_path: Path, bank_files: tuple[Path, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The tutorial's hyperparameters name no metric: the job scores XGBoost's default
+    (logloss) itself, and every line must read as XGBoost's evaluation would print it."""
+    job = bank_job(tmp_path, bank_files, TUTORIAL)
+    assert run_in_process(job, "1.7-1") == 0
+    lines = [line for line in capsys.readouterr().out.splitlines() if line.startswith("[")]
+    train, validation = (load_csv(path) for path in bank_files)
+    dtrain = xgb.QuantileDMatrix(train[:, 1:], label=train[:, 0])
+    dval = xgb.QuantileDMatrix(validation[:, 1:], label=validation[:, 0], ref=dtrain)
+    history: dict[str, Any] = {}
+    xgb.train(
+        IN_PROCESS_PARAMS,
+        dtrain,
+        30,
+        evals=[(dtrain, "train"), (dval, "validation")],
+        evals_result=history,
+        verbose_eval=False,
+    )
+    expected = [
+        f"[{i}]\ttrain-logloss:{t:.5f}\tvalidation-logloss:{v:.5f}"
+        for i, (t, v) in enumerate(
+            zip(history["train"]["logloss"], history["validation"]["logloss"], strict=True)
+        )
+    ]
+    assert lines == expected
+
+
 def test_legacy_image_runs_the_tutorial_unchanged(
     tmp_path: Path, bank_files: tuple[Path, Path]
 ) -> None:
