@@ -79,6 +79,7 @@ class Dataset:
     path: Path
     rows: int
     relative: bool  # judged by ratio (large data) rather than by absolute overhead
+    timed: bool = True  # the 1.1x time target applies (the 10M set need only train)
 
 
 @dataclass(frozen=True)
@@ -312,7 +313,10 @@ def measure(report: Report, tsk: RunningPlatform, sm: Any, dataset: Dataset, rou
     memory = median([j.peak_rss_mb / b.peak_rss_mb for j, b in zip(jobs, baselines, strict=True)])
     if dataset.relative:
         report.figure(f"{label}: job overhead", overhead, "s")
-        at_most(report, f"{label}: job time vs baseline", ratio, MAX_TIME_RATIO, "x")
+        if dataset.timed:
+            at_most(report, f"{label}: job time vs baseline", ratio, MAX_TIME_RATIO, "x")
+        else:
+            report.figure(f"{label}: job time vs baseline", ratio, "x", 2)
         # what the container adds to the training itself: the train metric of every round
         with_metric = median(
             [j.seconds / b.seconds for j, b in zip(jobs, metric_baselines, strict=True)]
@@ -347,7 +351,9 @@ def main(big: bool = False) -> bool:
         measure(report, tsk, sm, synthetic, ROUNDS)
         if big:
             synthetic.path.unlink()
-            huge = Dataset("synthetic 10M x 50", tmp / "huge.csv", 10_000_000, relative=True)
+            huge = Dataset(
+                "synthetic 10M x 50", tmp / "huge.csv", 10_000_000, relative=True, timed=False
+            )
             write_synthetic(huge.path, huge.rows)
             measure(report, tsk, sm, huge, 1)
     return report.ok

@@ -251,7 +251,7 @@ def test_listing_filters_sorts_and_pages(world: World) -> None:
         world.create(name, **fields)
     for name in ("alpha", "beta", "gamma"):
         world.wait_for(name, "InService")
-    from tsukuru.domain.notebooks_listing import Listing
+    from tsukuru.domain.paging import Listing
 
     page, token = world.service.find(SCOPE, Listing(sort_by="Name", sort_order="Ascending"))
     assert [r.name for r in page] == ["alpha", "beta", "gamma"]

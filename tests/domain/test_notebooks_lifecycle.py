@@ -10,7 +10,7 @@ import pytest
 from tsukuru.domain.clock import ManualClock
 from tsukuru.domain.errors import Invalid
 from tsukuru.domain.notebooks_lifecycle import LifecycleConfigService, LifecycleScripts
-from tsukuru.domain.notebooks_listing import Listing
+from tsukuru.domain.paging import Listing
 from tsukuru.domain.scope import Scope
 from tsukuru.store.memory import MemoryMetadata
 

@@ -11,6 +11,7 @@ import pytest
 from tsukuru.domain.clock import ManualClock
 from tsukuru.domain.errors import AlreadyExists, Invalid, NotFound
 from tsukuru.domain.models import DefinitionService
+from tsukuru.domain.paging import Listing
 from tsukuru.domain.scope import Scope
 from tsukuru.domain.transforms import TransformService
 from tsukuru.domain.transforms_validation import jsonpath_problem, resolved_settings
@@ -230,13 +231,13 @@ def test_list_filters_sorts_and_pages(world: World) -> None:
     for name in ("alpha", "beta", "gamma"):
         world.create(TransformJobName=name)
         world.clock.advance(1)
-    page, token = world.service.find(SCOPE, max_results=2)
+    page, token = world.service.find(SCOPE, Listing(max_results=2))
     assert [v.doc["Request"]["TransformJobName"] for v in page] == ["gamma", "beta"]
     assert token
-    rest, token = world.service.find(SCOPE, max_results=2, next_token=token)
+    rest, token = world.service.find(SCOPE, Listing(max_results=2, next_token=token))
     assert [v.doc["Request"]["TransformJobName"] for v in rest] == ["alpha"]
     assert token is None
-    found, _ = world.service.find(SCOPE, name_contains="amm", sort_by="Name")
+    found, _ = world.service.find(SCOPE, Listing(name_contains="amm", sort_by="Name"))
     assert [v.doc["Request"]["TransformJobName"] for v in found] == ["gamma"]
     with pytest.raises(Invalid):
-        world.service.find(SCOPE, max_results=2, next_token=token or "bogus")
+        world.service.find(SCOPE, Listing(max_results=2, next_token=token or "bogus"))

@@ -18,7 +18,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 from typing import TypeVar
 
@@ -26,6 +26,7 @@ from tsukuru.console.deps import ConsoleServices
 from tsukuru.domain.endpoints import KIND as ENDPOINT
 from tsukuru.domain.ledger import LedgerReport
 from tsukuru.domain.ledger_usage import SERVING
+from tsukuru.domain.paging import Listing
 from tsukuru.domain.training import KIND as TRAINING
 
 log = logging.getLogger("tsukuru.console")
@@ -38,11 +39,13 @@ _PAGE = 100  # the List* maximum
 T = TypeVar("T")
 
 
-def every_page(find: Callable[..., tuple[list[T], str | None]]) -> Iterator[T]:
+def every_page(
+    find: Callable[[Listing], tuple[list[T], str | None]], listing: Listing
+) -> Iterator[T]:
     """All pages of a List*-style query."""
     token: str | None = None
     while True:
-        page, token = find(max_results=_PAGE, next_token=token)
+        page, token = find(replace(listing, max_results=_PAGE, next_token=token))
         yield from page
         if token is None:
             return
@@ -84,16 +87,19 @@ class CachedLedger:
         services, scope = self._services, self._services.scope
         found: set[tuple[str, str]] = set()
         for status in ACTIVE_JOB:
+            only = Listing(status_equals=status)
             found |= {
                 (TRAINING, view.doc["Request"]["TrainingJobName"])
-                for view in every_page(partial(services.training.find, scope, status_equals=status))
+                for view in every_page(partial(services.training.find, scope), only)
             }
             if services.transforms is not None:
-                jobs = every_page(partial(services.transforms.find, scope, status_equals=status))
+                jobs = every_page(
+                    partial(services.transforms.find, scope), Listing(status_equals=status)
+                )
                 found |= {("TransformJob", job.doc["Request"]["TransformJobName"]) for job in jobs}
         for status in SERVING:
-            find = partial(services.definitions.find, ENDPOINT, scope, status_equals=status)
-            found |= {(ENDPOINT, record.name) for record in every_page(find)}
+            find = partial(services.definitions.find, ENDPOINT, scope)
+            found |= {(ENDPOINT, r.name) for r in every_page(find, Listing(status_equals=status))}
         if services.notebooks is not None:
             found |= {
                 ("NotebookInstance", record.name)

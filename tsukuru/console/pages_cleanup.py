@@ -23,6 +23,7 @@ from tsukuru.console.ledger_view import ACTION_ORDER, ResourceLine, link, merge,
 from tsukuru.domain.endpoints import KIND as ENDPOINT
 from tsukuru.domain.errors import DomainError
 from tsukuru.domain.ledger_usage import SERVING
+from tsukuru.domain.paging import Listing
 
 
 def _order(value: str) -> int:
@@ -72,7 +73,7 @@ class CleanupPages:
                 estimated_usd=0.0,
                 price_basis="no_charge",
             )
-            for record in every_page(find)
+            for record in every_page(find, Listing())
             if record.status not in SERVING
         ]
 

@@ -18,6 +18,7 @@ from tsukuru.console.pages_endpoints import endpoint_row
 from tsukuru.console.pages_jobs import job_row
 from tsukuru.console.rendering import PREFIX
 from tsukuru.domain.endpoints import KIND as ENDPOINT
+from tsukuru.domain.paging import Listing
 
 RECENT_JOBS = 6
 SHOWN_ENDPOINTS = 8
@@ -38,9 +39,9 @@ class DashboardPages:
         services = self.kit.services
         scope = self.kit.scope
         ledger = sections(self.kit.ledger.report())
-        views, more_jobs = services.training.find(scope, max_results=RECENT_JOBS)
+        views, more_jobs = services.training.find(scope, Listing(max_results=RECENT_JOBS))
         endpoints, more_endpoints = services.definitions.find(
-            ENDPOINT, scope, max_results=SHOWN_ENDPOINTS
+            ENDPOINT, scope, Listing(max_results=SHOWN_ENDPOINTS)
         )
         now = services.clock.now().timestamp()
         buckets = services.objects.list_buckets(scope.account_id)

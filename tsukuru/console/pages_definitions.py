@@ -16,6 +16,7 @@ from tsukuru.console.guard import csrf_protected
 from tsukuru.console.kit import Kit
 from tsukuru.domain.errors import DomainError
 from tsukuru.domain.models import ENDPOINT_CONFIG, MODEL, model_data_location, primary_container
+from tsukuru.domain.paging import Listing
 from tsukuru.domain.ports import Record
 
 PAGE_SIZE = 100
@@ -62,7 +63,7 @@ class DefinitionPages:
     def _find(self, request: Request, kind: str) -> tuple[list[Record], str | None]:
         token = request.query_params.get("token") or None
         return self.kit.services.definitions.find(
-            kind, self.kit.scope, max_results=PAGE_SIZE, next_token=token
+            kind, self.kit.scope, Listing(max_results=PAGE_SIZE, next_token=token)
         )
 
     def models(self, request: Request) -> Response:

@@ -20,6 +20,7 @@ from tsukuru.console.kit import Kit, is_fragment
 from tsukuru.console.latency import LatencyLog
 from tsukuru.domain.endpoints import KIND as ENDPOINT
 from tsukuru.domain.errors import DomainError
+from tsukuru.domain.paging import Listing
 from tsukuru.domain.ports import DeploymentFailed, Invocation, InvocationTimeout, Record
 
 PAGE_SIZE = 100
@@ -70,7 +71,7 @@ class EndpointPages:
         token = request.query_params.get("token") or None
         try:
             records, next_token = self.kit.services.definitions.find(
-                ENDPOINT, self.kit.scope, max_results=PAGE_SIZE, next_token=token
+                ENDPOINT, self.kit.scope, Listing(max_results=PAGE_SIZE, next_token=token)
             )
         except DomainError as exc:
             return self.kit.error(request, exc, "/endpoints")

@@ -19,6 +19,7 @@ from tsukuru.console.guard import csrf_protected
 from tsukuru.console.joblogs import TRAINING_GROUP, read_job_log
 from tsukuru.console.kit import Kit, is_fragment
 from tsukuru.domain.errors import DomainError
+from tsukuru.domain.paging import Listing
 from tsukuru.domain.resources import Doc
 from tsukuru.domain.training import TERMINAL
 
@@ -91,10 +92,12 @@ class TrainingPages:
         try:
             views, next_token = self.kit.services.training.find(
                 self.kit.scope,
-                name_contains=search,
-                status_equals=status,
-                max_results=PAGE_SIZE,
-                next_token=token,
+                Listing(
+                    name_contains=search,
+                    status_equals=status,
+                    max_results=PAGE_SIZE,
+                    next_token=token,
+                ),
             )
         except DomainError as exc:
             return self.kit.error(request, exc, "/jobs")

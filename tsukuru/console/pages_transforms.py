@@ -18,6 +18,7 @@ from tsukuru.console.guard import csrf_protected
 from tsukuru.console.joblogs import TRANSFORM_GROUP, read_job_log
 from tsukuru.console.kit import Kit, is_fragment
 from tsukuru.domain.errors import DomainError
+from tsukuru.domain.paging import Listing
 from tsukuru.domain.resources import Doc
 from tsukuru.domain.transforms import TERMINAL
 
@@ -78,7 +79,7 @@ class TransformPages:
         token = request.query_params.get("token") or None
         try:
             views, next_token = service.find(
-                self.kit.scope, max_results=PAGE_SIZE, next_token=token
+                self.kit.scope, Listing(max_results=PAGE_SIZE, next_token=token)
             )
         except DomainError as exc:
             return self.kit.error(request, exc, "/transforms")

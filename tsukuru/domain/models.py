@@ -8,13 +8,12 @@ deletes the config first): an endpoint keeps its own copy of the variants it was
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
 from typing import Any
 
 from tsukuru.domain.clock import Clock
 from tsukuru.domain.errors import AlreadyExists, Invalid, NotFound
 from tsukuru.domain.images import resolve_inference_image
-from tsukuru.domain.paging import find_page
+from tsukuru.domain.paging import Listing, find_page
 from tsukuru.domain.ports import Record, ResourceStore, TagStore
 from tsukuru.domain.resources import Doc, epoch
 from tsukuru.domain.scope import Scope
@@ -158,33 +157,8 @@ class DefinitionService:
 
     # ------------------------------------------------------------------ shared
 
-    def find(
-        self,
-        kind: str,
-        scope: Scope,
-        *,
-        name_contains: str | None = None,
-        status_equals: str | None = None,
-        created_after: datetime | None = None,
-        created_before: datetime | None = None,
-        sort_by: str = "CreationTime",
-        sort_order: str = "Descending",
-        max_results: int | None = None,
-        next_token: str | None = None,
-    ) -> tuple[list[Record], str | None]:
-        return find_page(
-            self._store,
-            kind,
-            scope,
-            name_contains=name_contains,
-            status_equals=status_equals,
-            created_after=created_after,
-            created_before=created_before,
-            sort_by=sort_by,
-            sort_order=sort_order,
-            max_results=max_results,
-            next_token=next_token,
-        )
+    def find(self, kind: str, scope: Scope, listing: Listing) -> tuple[list[Record], str | None]:
+        return find_page(self._store, kind, scope, listing)
 
     def _insert(
         self,

@@ -26,7 +26,7 @@ from tsukuru.domain.clock import Clock
 from tsukuru.domain.errors import AlreadyExists, DomainError, Invalid, NotFound
 from tsukuru.domain.ledger_usage import MeteredPart
 from tsukuru.domain.notebooks_lifecycle import LifecycleConfigService
-from tsukuru.domain.notebooks_listing import Listing, all_records, list_page
+from tsukuru.domain.notebooks_listing import all_records, list_page
 from tsukuru.domain.notebooks_run import LifecycleFailed, LogWriter, run_lifecycle
 from tsukuru.domain.notebooks_settings import apply_update, initial_settings, settings_filter
 from tsukuru.domain.notebooks_validation import (
@@ -37,6 +37,7 @@ from tsukuru.domain.notebooks_validation import (
     check_status,
     notebook_arn,
 )
+from tsukuru.domain.paging import Listing
 from tsukuru.domain.ports import (
     NotebookHost,
     NotebookServer,

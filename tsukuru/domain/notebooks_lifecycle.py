@@ -12,13 +12,14 @@ from typing import Any
 
 from tsukuru.domain.clock import Clock
 from tsukuru.domain.errors import AlreadyExists, Invalid, NotFound
-from tsukuru.domain.notebooks_listing import Listing, list_page
+from tsukuru.domain.notebooks_listing import list_page
 from tsukuru.domain.notebooks_validation import (
     check_lifecycle_name,
     check_text,
     decode_hook,
     lifecycle_config_arn,
 )
+from tsukuru.domain.paging import Listing
 from tsukuru.domain.ports import Record, ResourceStore, TagStore
 from tsukuru.domain.resources import Doc, epoch, mutate
 from tsukuru.domain.scope import Scope

@@ -8,59 +8,14 @@ read whole, filtered and sorted here, then cut into pages with the shared token 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from tsukuru.domain.errors import Invalid
-from tsukuru.domain.paging import decode_token, encode_token, page_limit
+from tsukuru.domain.paging import Listing, decode_token, encode_token, page_limit
 from tsukuru.domain.ports import ListQuery, Record, ResourceStore
 from tsukuru.domain.scope import Scope
 
 _BATCH = 500
-
-
-@dataclass(frozen=True)
-class Listing:
-    """One List* request's filters and order, as the wire gave them."""
-
-    name_contains: str | None = None
-    status_equals: str | None = None
-    created_after: datetime | None = None
-    created_before: datetime | None = None
-    modified_after: datetime | None = None
-    modified_before: datetime | None = None
-    sort_by: str = "CreationTime"
-    sort_order: str = "Descending"
-    max_results: int | None = None
-    next_token: str | None = None
-
-    def fingerprint(self, kind: str, extra: dict[str, Any]) -> dict[str, Any]:
-        return {
-            "k": kind,
-            "n": self.name_contains,
-            "t": self.status_equals,
-            "a": self.created_after,
-            "b": self.created_before,
-            "ma": self.modified_after,
-            "mb": self.modified_before,
-            "s": self.sort_by,
-            "o": self.sort_order,
-            **extra,
-        }
-
-    def matches(self, record: Record) -> bool:
-        if self.name_contains and self.name_contains.lower() not in record.name.lower():
-            return False
-        if self.status_equals and record.status != self.status_equals:
-            return False
-        return _within(record.created, self.created_after, self.created_before) and _within(
-            record.modified, self.modified_after, self.modified_before
-        )
-
-
-def _within(moment: datetime, after: datetime | None, before: datetime | None) -> bool:
-    return (after is None or moment > after) and (before is None or moment < before)
 
 
 _SORT_KEYS: dict[str, Callable[[Record], Any]] = {

@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -51,47 +52,68 @@ def page_limit(value: int | None, default: int = 100, maximum: int = 100) -> int
     return value
 
 
+@dataclass(frozen=True)
+class Listing:
+    """One List* request's filters and order, as the wire gave them."""
+
+    name_contains: str | None = None
+    status_equals: str | None = None
+    created_after: datetime | None = None
+    created_before: datetime | None = None
+    modified_after: datetime | None = None
+    modified_before: datetime | None = None
+    sort_by: str = "CreationTime"
+    sort_order: str = "Descending"
+    max_results: int | None = None
+    next_token: str | None = None
+
+    def fingerprint(self, kind: str, extra: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "k": kind,
+            "n": self.name_contains,
+            "t": self.status_equals,
+            "a": self.created_after,
+            "b": self.created_before,
+            "ma": self.modified_after,
+            "mb": self.modified_before,
+            "s": self.sort_by,
+            "o": self.sort_order,
+            **extra,
+        }
+
+    def matches(self, record: Record) -> bool:
+        if self.name_contains and self.name_contains.lower() not in record.name.lower():
+            return False
+        if self.status_equals and record.status != self.status_equals:
+            return False
+        return _within(record.created, self.created_after, self.created_before) and _within(
+            record.modified, self.modified_after, self.modified_before
+        )
+
+
+def _within(moment: datetime, after: datetime | None, before: datetime | None) -> bool:
+    return (after is None or moment > after) and (before is None or moment < before)
+
+
 def find_page(
-    store: ResourceStore,
-    kind: str,
-    scope: Scope,
-    *,
-    name_contains: str | None = None,
-    status_equals: str | None = None,
-    created_after: datetime | None = None,
-    created_before: datetime | None = None,
-    modified_after: datetime | None = None,
-    modified_before: datetime | None = None,
-    sort_by: str = "CreationTime",
-    sort_order: str = "Descending",
-    max_results: int | None = None,
-    next_token: str | None = None,
+    store: ResourceStore, kind: str, scope: Scope, listing: Listing
 ) -> tuple[list[Record], str | None]:
-    """One page of a List*Jobs call: SageMaker's filters, sort and NextToken over the store."""
-    if sort_by not in ("Name", "CreationTime", "Status"):
-        raise Invalid(f"SortBy must be Name, CreationTime or Status, got {sort_by}")
-    filters = {
-        "k": kind,  # a token of one List call is refused by another
-        "n": name_contains,
-        "s": status_equals,
-        "ca": created_after,
-        "cb": created_before,
-        "ma": modified_after,
-        "mb": modified_before,
-        "sb": sort_by,
-        "so": sort_order,
-    }
-    limit = page_limit(max_results)
-    offset = decode_token(next_token, filters)
+    """One page of a List* call whose filters the store indexes: SageMaker's filters, sort and
+    NextToken over the store."""
+    if listing.sort_by not in ("Name", "CreationTime", "Status"):
+        raise Invalid(f"SortBy must be Name, CreationTime or Status, got {listing.sort_by}")
+    filters = listing.fingerprint(kind, {})  # a token of one List call is refused by another
+    limit = page_limit(listing.max_results)
+    offset = decode_token(listing.next_token, filters)
     query = ListQuery(
-        name_contains=name_contains,
-        status_equals=status_equals,
-        created_after=created_after,
-        created_before=created_before,
-        modified_after=modified_after,
-        modified_before=modified_before,
-        sort_by=sort_by,  # type: ignore[arg-type]
-        descending=sort_order != "Ascending",
+        name_contains=listing.name_contains,
+        status_equals=listing.status_equals,
+        created_after=listing.created_after,
+        created_before=listing.created_before,
+        modified_after=listing.modified_after,
+        modified_before=listing.modified_before,
+        sort_by=listing.sort_by,  # type: ignore[arg-type]
+        descending=listing.sort_order != "Ascending",
         offset=offset,
         limit=limit + 1,
     )

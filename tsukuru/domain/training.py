@@ -16,7 +16,7 @@ from typing import Any
 from tsukuru.domain.clock import Clock
 from tsukuru.domain.errors import AlreadyExists, Invalid, NotFound
 from tsukuru.domain.images import resolve_training_image
-from tsukuru.domain.paging import find_page
+from tsukuru.domain.paging import Listing, find_page
 from tsukuru.domain.ports import Record, ResourceStore, TagStore
 from tsukuru.domain.resources import Doc, epoch, mutate
 from tsukuru.domain.scope import Scope
@@ -129,36 +129,8 @@ class TrainingService:
         record = self._get(scope, name)
         return TrainingJobView(record.arn, record.doc)
 
-    def find(
-        self,
-        scope: Scope,
-        *,
-        name_contains: str | None = None,
-        status_equals: str | None = None,
-        created_after: datetime | None = None,
-        created_before: datetime | None = None,
-        modified_after: datetime | None = None,
-        modified_before: datetime | None = None,
-        sort_by: str = "CreationTime",
-        sort_order: str = "Descending",
-        max_results: int | None = None,
-        next_token: str | None = None,
-    ) -> tuple[list[TrainingJobView], str | None]:
-        records, token = find_page(
-            self._store,
-            KIND,
-            scope,
-            name_contains=name_contains,
-            status_equals=status_equals,
-            created_after=created_after,
-            created_before=created_before,
-            modified_after=modified_after,
-            modified_before=modified_before,
-            sort_by=sort_by,
-            sort_order=sort_order,
-            max_results=max_results,
-            next_token=next_token,
-        )
+    def find(self, scope: Scope, listing: Listing) -> tuple[list[TrainingJobView], str | None]:
+        records, token = find_page(self._store, KIND, scope, listing)
         return [TrainingJobView(r.arn, r.doc) for r in records], token
 
     def stop(self, scope: Scope, name: str) -> None:

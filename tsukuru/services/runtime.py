@@ -15,7 +15,7 @@ from tsukuru.domain.ports import DeploymentFailed, Invocation, InvocationTimeout
 from tsukuru.protocol.context import Handler, RequestContext
 from tsukuru.protocol.errors import ServiceError
 from tsukuru.protocol.wire import SpooledBody
-from tsukuru.services.sagemaker_training import scope_of
+from tsukuru.services.sagemaker_common import scope_of
 
 MAX_PAYLOAD = 6 * 1024 * 1024
 TIMEOUT_SECONDS = 60.0

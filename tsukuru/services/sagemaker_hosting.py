@@ -9,9 +9,8 @@ from tsukuru.domain.endpoints import KIND as ENDPOINT
 from tsukuru.domain.endpoints import EndpointService
 from tsukuru.domain.models import ENDPOINT_CONFIG, MODEL, DefinitionService
 from tsukuru.domain.ports import Record
-from tsukuru.domain.scope import Scope
 from tsukuru.protocol.context import Handler, RequestContext
-from tsukuru.services.sagemaker_training import scope_of, to_datetime
+from tsukuru.services.sagemaker_common import listing_of, scope_of, to_datetime
 
 
 def model_view(record: Record) -> dict[str, Any]:
@@ -96,7 +95,7 @@ class HostingHandlers:
         return {}
 
     def list_models(self, ctx: RequestContext, params: dict[str, Any]) -> Mapping[str, Any]:
-        records, token = self._find(MODEL, scope_of(ctx), params)
+        records, token = self._definitions.find(MODEL, scope_of(ctx), listing_of(params))
         out: dict[str, Any] = {"Models": [_summary(r, "ModelName", "ModelArn") for r in records]}
         if token:
             out["NextToken"] = token
@@ -125,7 +124,7 @@ class HostingHandlers:
     def list_endpoint_configs(
         self, ctx: RequestContext, params: dict[str, Any]
     ) -> Mapping[str, Any]:
-        records, token = self._find(ENDPOINT_CONFIG, scope_of(ctx), params)
+        records, token = self._definitions.find(ENDPOINT_CONFIG, scope_of(ctx), listing_of(params))
         out: dict[str, Any] = {
             "EndpointConfigs": [
                 _summary(r, "EndpointConfigName", "EndpointConfigArn") for r in records
@@ -161,7 +160,7 @@ class HostingHandlers:
         return {"EndpointArn": arn}
 
     def list_endpoints(self, ctx: RequestContext, params: dict[str, Any]) -> Mapping[str, Any]:
-        records, token = self._find(ENDPOINT, scope_of(ctx), params)
+        records, token = self._definitions.find(ENDPOINT, scope_of(ctx), listing_of(params))
         out: dict[str, Any] = {
             "Endpoints": [
                 {
@@ -175,22 +174,6 @@ class HostingHandlers:
         if token:
             out["NextToken"] = token
         return out
-
-    def _find(
-        self, kind: str, scope: Scope, params: dict[str, Any]
-    ) -> tuple[list[Record], str | None]:
-        return self._definitions.find(
-            kind,
-            scope,
-            name_contains=params.get("NameContains"),
-            status_equals=params.get("StatusEquals"),
-            created_after=params.get("CreationTimeAfter"),
-            created_before=params.get("CreationTimeBefore"),
-            sort_by=params.get("SortBy", "CreationTime"),
-            sort_order=params.get("SortOrder", "Descending"),
-            max_results=params.get("MaxResults"),
-            next_token=params.get("NextToken"),
-        )
 
     def handlers(self) -> dict[str, Handler]:
         return {

@@ -7,10 +7,9 @@ from typing import Any
 
 from tsukuru.domain.notebooks import NotebookService
 from tsukuru.domain.notebooks_lifecycle import LifecycleConfigService
-from tsukuru.domain.notebooks_listing import Listing
 from tsukuru.domain.ports import Record
 from tsukuru.protocol.context import Handler, RequestContext
-from tsukuru.services.sagemaker_training import scope_of, to_datetime
+from tsukuru.services.sagemaker_common import listing_of, scope_of, to_datetime
 
 _DESCRIBED = (
     "InstanceType",
@@ -80,21 +79,6 @@ def lifecycle_view(record: Record) -> dict[str, Any]:
         if doc.get(hook):
             out[hook] = doc[hook]
     return out
-
-
-def listing_of(params: dict[str, Any]) -> Listing:
-    return Listing(
-        name_contains=params.get("NameContains"),
-        status_equals=params.get("StatusEquals"),
-        created_after=params.get("CreationTimeAfter"),
-        created_before=params.get("CreationTimeBefore"),
-        modified_after=params.get("LastModifiedTimeAfter"),
-        modified_before=params.get("LastModifiedTimeBefore"),
-        sort_by=params.get("SortBy", "CreationTime"),
-        sort_order=params.get("SortOrder", "Descending"),
-        max_results=params.get("MaxResults"),
-        next_token=params.get("NextToken"),
-    )
 
 
 class NotebookHandlers:

@@ -7,12 +7,11 @@ name every field explicitly, so renaming something in the domain never changes t
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import UTC, datetime
 from typing import Any
 
-from tsukuru.domain.scope import Scope
 from tsukuru.domain.training import TrainingJobView, TrainingService
 from tsukuru.protocol.context import Handler, RequestContext
+from tsukuru.services.sagemaker_common import listing_of, scope_of, to_datetime
 
 _REQUEST_FIELDS = (
     "TrainingJobName",
@@ -40,14 +39,6 @@ _REQUEST_FIELDS = (
     "InfraCheckConfig",
     "SessionChainingConfig",
 )
-
-
-def to_datetime(value: Any) -> datetime | None:
-    return None if value is None else datetime.fromtimestamp(float(value), UTC)
-
-
-def scope_of(ctx: RequestContext) -> Scope:
-    return Scope(ctx.account_id, ctx.region)
 
 
 def describe_view(view: TrainingJobView) -> dict[str, Any]:
@@ -128,19 +119,7 @@ class TrainingHandlers:
         return describe_view(self._service.describe(scope_of(ctx), params["TrainingJobName"]))
 
     def list_training_jobs(self, ctx: RequestContext, params: dict[str, Any]) -> Mapping[str, Any]:
-        views, token = self._service.find(
-            scope_of(ctx),
-            name_contains=params.get("NameContains"),
-            status_equals=params.get("StatusEquals"),
-            created_after=params.get("CreationTimeAfter"),
-            created_before=params.get("CreationTimeBefore"),
-            modified_after=params.get("LastModifiedTimeAfter"),
-            modified_before=params.get("LastModifiedTimeBefore"),
-            sort_by=params.get("SortBy", "CreationTime"),
-            sort_order=params.get("SortOrder", "Descending"),
-            max_results=params.get("MaxResults"),
-            next_token=params.get("NextToken"),
-        )
+        views, token = self._service.find(scope_of(ctx), listing_of(params))
         out: dict[str, Any] = {"TrainingJobSummaries": [summary_view(v) for v in views]}
         if token:
             out["NextToken"] = token

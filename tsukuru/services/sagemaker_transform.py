@@ -9,13 +9,12 @@ back what it needs.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import UTC, datetime
 from typing import Any
 
-from tsukuru.domain.scope import Scope
 from tsukuru.domain.transforms import TransformJobView, TransformService
 from tsukuru.domain.transforms_validation import resolved_settings
 from tsukuru.protocol.context import Handler, RequestContext
+from tsukuru.services.sagemaker_common import listing_of, scope_of, to_datetime
 
 _ECHOED = (
     "ModelName",
@@ -25,14 +24,6 @@ _ECHOED = (
     "TransformResources",
     "ExperimentConfig",
 )
-
-
-def _time(value: Any) -> datetime | None:
-    return None if value is None else datetime.fromtimestamp(float(value), UTC)
-
-
-def _scope(ctx: RequestContext) -> Scope:
-    return Scope(ctx.account_id, ctx.region)
 
 
 def describe_view(view: TransformJobView) -> dict[str, Any]:
@@ -58,11 +49,11 @@ def describe_view(view: TransformJobView) -> dict[str, Any]:
             "OutputFilter": settings["OutputFilter"],
             "JoinSource": settings["JoinSource"],
         },
-        CreationTime=_time(doc["CreationTime"]),
+        CreationTime=to_datetime(doc["CreationTime"]),
     )
     for name in ("TransformStartTime", "TransformEndTime"):
         if doc.get(name) is not None:
-            out[name] = _time(doc[name])
+            out[name] = to_datetime(doc[name])
     if doc.get("FailureReason"):
         out["FailureReason"] = doc["FailureReason"]
     return out
@@ -73,12 +64,12 @@ def summary_view(view: TransformJobView) -> dict[str, Any]:
     summary: dict[str, Any] = {
         "TransformJobName": doc["Request"]["TransformJobName"],
         "TransformJobArn": view.arn,
-        "CreationTime": _time(doc["CreationTime"]),
-        "LastModifiedTime": _time(doc.get("LastModifiedTime", doc["CreationTime"])),
+        "CreationTime": to_datetime(doc["CreationTime"]),
+        "LastModifiedTime": to_datetime(doc.get("LastModifiedTime", doc["CreationTime"])),
         "TransformJobStatus": doc["TransformJobStatus"],
     }
     if doc.get("TransformEndTime") is not None:
-        summary["TransformEndTime"] = _time(doc["TransformEndTime"])
+        summary["TransformEndTime"] = to_datetime(doc["TransformEndTime"])
     if doc.get("FailureReason"):
         summary["FailureReason"] = doc["FailureReason"]
     return summary
@@ -91,34 +82,22 @@ class TransformHandlers:
     def create_transform_job(
         self, ctx: RequestContext, params: dict[str, Any]
     ) -> Mapping[str, Any]:
-        return {"TransformJobArn": self._service.create(_scope(ctx), params)}
+        return {"TransformJobArn": self._service.create(scope_of(ctx), params)}
 
     def describe_transform_job(
         self, ctx: RequestContext, params: dict[str, Any]
     ) -> Mapping[str, Any]:
-        return describe_view(self._service.describe(_scope(ctx), params["TransformJobName"]))
+        return describe_view(self._service.describe(scope_of(ctx), params["TransformJobName"]))
 
     def list_transform_jobs(self, ctx: RequestContext, params: dict[str, Any]) -> Mapping[str, Any]:
-        views, token = self._service.find(
-            _scope(ctx),
-            name_contains=params.get("NameContains"),
-            status_equals=params.get("StatusEquals"),
-            created_after=params.get("CreationTimeAfter"),
-            created_before=params.get("CreationTimeBefore"),
-            modified_after=params.get("LastModifiedTimeAfter"),
-            modified_before=params.get("LastModifiedTimeBefore"),
-            sort_by=params.get("SortBy", "CreationTime"),
-            sort_order=params.get("SortOrder", "Descending"),
-            max_results=params.get("MaxResults"),
-            next_token=params.get("NextToken"),
-        )
+        views, token = self._service.find(scope_of(ctx), listing_of(params))
         out: dict[str, Any] = {"TransformJobSummaries": [summary_view(v) for v in views]}
         if token:
             out["NextToken"] = token
         return out
 
     def stop_transform_job(self, ctx: RequestContext, params: dict[str, Any]) -> Mapping[str, Any]:
-        self._service.stop(_scope(ctx), params["TransformJobName"])
+        self._service.stop(scope_of(ctx), params["TransformJobName"])
         return {}
 
     def handlers(self) -> dict[str, Handler]:
