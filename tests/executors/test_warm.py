@@ -27,7 +27,7 @@ import xgboost as xgb
 from tests.runtime.jobtree import bank_matrix, job_environment, make_job, write_csv
 from tsukuru.domain.ports import Deployment, Invocation, Launch
 from tsukuru.executors.local import LocalExecutor
-from tsukuru.executors.warm import WarmChild, WarmStarter
+from tsukuru.executors.warm import HelperMessages, WarmChild, WarmStarter
 from tsukuru.hosting.local import LocalModelHost
 from tsukuru.hosting.process import Address, ping
 
@@ -85,6 +85,36 @@ def test_a_failing_job_reports_its_exit_status_and_reason(
     assert child.poll() == 1
     assert "TSUKURU_ALGORITHM_VERSION is not set" in output
     assert "TSUKURU_ALGORITHM_VERSION is not set" in job.failure
+
+
+def test_an_exit_sent_right_behind_the_pid_is_not_lost() -> None:
+    """A child that fails at once has its exit status sent right behind its pid; both can
+    arrive in one read, and the status must still reach `wait` (it once failed the spawn)."""
+    ours, helpers = socket.socketpair()
+    with helpers:
+        helpers.sendall(b'{"pid": 4242}\n{"exit": 2}\n')
+    messages = HelperMessages(ours)
+    assert messages.next() == {"pid": 4242}
+    child = WarmChild(messages, 4242, None)
+    assert child.wait(5) == 2
+
+
+def test_many_jobs_that_fail_at_once_all_report_their_status(
+    starter: WarmStarter, tmp_path: Path
+) -> None:
+    children = []
+    for index in range(12):
+        job = make_job(tmp_path / f"job{index}", {"num_round": "2"})
+        env = job_environment(job, "1.7-1")
+        del env["TSUKURU_ALGORITHM_VERSION"]
+        children.append(
+            starter.spawn("tsukuru.runtime.train", [], env=env, cwd=job.root, output=None)
+        )
+    for child in children:
+        assert isinstance(child, WarmChild)
+        assert child.stdout is not None
+        child.stdout.read()
+        assert child.wait(30) == 1
 
 
 def model_dir(root: Path) -> Path:

@@ -60,11 +60,11 @@ class ChildProcess(Protocol):
 class WarmChild:
     """A process forked by the helper; its status arrives on the request's connection."""
 
-    def __init__(self, conn: socket.socket, pid: int, stdout: IO[bytes] | None) -> None:
+    def __init__(self, messages: HelperMessages, pid: int, stdout: IO[bytes] | None) -> None:
         self.pid = pid
         self.stdout = stdout
         self.returncode: int | None = None
-        self._conn = conn
+        self._messages = messages
         self._exited = threading.Event()
         threading.Thread(target=self._await_exit, name=f"warm-child-{pid}", daemon=True).start()
 
@@ -80,13 +80,13 @@ class WarmChild:
     def _await_exit(self) -> None:
         code = UNKNOWN_EXIT
         try:
-            message = _read_line(self._conn)
+            message = self._messages.next()
             if message is not None and "exit" in message:
                 code = int(message["exit"])
             else:  # the helper is gone: wait for the orphan to go too, status unknown
                 _wait_gone(self.pid)
         finally:
-            self._conn.close()
+            self._messages.conn.close()
             self.returncode = code
             self._exited.set()
 
@@ -233,11 +233,12 @@ class WarmStarter:
         else:
             fds = [output, output]
         conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        messages = HelperMessages(conn)
         try:
             conn.settimeout(10)
             conn.connect(path)
             socket.send_fds(conn, [LENGTH.pack(len(payload)) + payload], fds)
-            reply = _read_line(conn)
+            reply = messages.next()
         except OSError:
             reply = None
         finally:
@@ -250,22 +251,35 @@ class WarmStarter:
             return None
         conn.settimeout(None)
         stdout = os.fdopen(read_end, "rb") if read_end is not None else None
-        return WarmChild(conn, int(reply["pid"]), stdout)
+        return WarmChild(messages, int(reply["pid"]), stdout)
 
 
-def _read_line(conn: socket.socket) -> dict[str, Any] | None:
-    """One JSON message line, or None when the connection ends first."""
-    data = bytearray()
-    while not data.endswith(b"\n"):
+class HelperMessages:
+    """The helper's newline-ended JSON messages on one connection. A child that exits at once
+    has its `exit` sent right behind its `pid`, so one read can hold both: what follows the
+    first line is kept for the next call, never lost."""
+
+    def __init__(self, conn: socket.socket) -> None:
+        self.conn = conn
+        self._pending = bytearray()
+
+    def next(self) -> dict[str, Any] | None:
+        """The next message, or None when the connection ends (or fails) first."""
+        while b"\n" not in self._pending:
+            try:
+                chunk = self.conn.recv(4096)
+            except OSError:
+                return None
+            if not chunk:
+                return None
+            self._pending += chunk
+        line, _, rest = bytes(self._pending).partition(b"\n")
+        self._pending = bytearray(rest)
         try:
-            chunk = conn.recv(4096)
-        except OSError:
+            message = json.loads(line)
+        except ValueError:
             return None
-        if not chunk:
-            return None
-        data += chunk
-    message = json.loads(data)
-    return message if isinstance(message, dict) else None
+        return message if isinstance(message, dict) else None
 
 
 def _wait_gone(pid: int, poll: float = 0.1) -> None:
