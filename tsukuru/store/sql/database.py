@@ -16,6 +16,8 @@ Driver IntegrityErrors become domain errors: unique violations AlreadyExists, ot
 from __future__ import annotations
 
 import hashlib
+import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from functools import cached_property
@@ -170,6 +172,22 @@ class Database:
         self.engine.dispose()
 
 
+def _use_wal(cursor: Any) -> None:
+    """Switch the database to WAL. Only the first switch of a new file changes anything, and
+    SQLite answers "database is locked" to a connection that tries it while another is doing
+    the same, without waiting on the busy timeout; so try again until the timeout would have
+    passed (platforms, CLIs and tests may open a new home at the same moment)."""
+    deadline = time.monotonic() + SQLITE_BUSY_TIMEOUT_MS / 1000
+    while True:
+        try:
+            cursor.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.01)
+
+
 def _configure_sqlite(engine: Engine) -> None:
     @event.listens_for(engine, "connect")
     def on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -177,7 +195,7 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor = dbapi_connection.cursor()
         try:
             cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
-            cursor.execute("PRAGMA journal_mode = WAL")
+            _use_wal(cursor)
             cursor.execute("PRAGMA synchronous = NORMAL")
             cursor.execute("PRAGMA foreign_keys = ON")
         finally:
