@@ -54,7 +54,8 @@ class Piece:
 
 @dataclass
 class Rows:
-    """The preallocated row-major destination: label, optional weight, features."""
+    """The preallocated row-major destination: label, optional weight, features (the Parquet
+    reader fills one too, batch by batch)."""
 
     label: F32
     weight: F32 | None

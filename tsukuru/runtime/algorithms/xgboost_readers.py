@@ -26,8 +26,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from tsukuru.runtime.algorithms.errors import AlgorithmError, ClientError
-from tsukuru.runtime.algorithms.xgboost_csv import read_csv_rows
+from tsukuru.runtime.algorithms.errors import ClientError
+from tsukuru.runtime.algorithms.xgboost_csv import Rows, read_csv_rows
 
 F32 = npt.NDArray[np.float32]
 
@@ -43,44 +43,6 @@ class DenseData:
     @property
     def rows(self) -> int:
         return int(self.label.shape[0])
-
-
-class _Filler:
-    """Writes record batches into preallocated label/weight/feature arrays."""
-
-    def __init__(self, capacity: int, columns: int, weighted: bool) -> None:
-        self.skip = 2 if weighted else 1
-        if columns <= self.skip - 1:
-            raise ClientError("The data has no label column")
-        self.features: F32 = np.empty((capacity, max(columns - self.skip, 0)), dtype=np.float32)
-        self.label: F32 = np.empty(capacity, dtype=np.float32)
-        self.weight: F32 | None = np.empty(capacity, dtype=np.float32) if weighted else None
-        self.columns = columns
-        self.rows = 0
-
-    def add(self, batch: Any) -> None:
-        if batch.num_columns != self.columns:
-            raise ClientError(f"Expected {self.columns} columns, got {batch.num_columns}")
-        count = batch.num_rows
-        start, end = self.rows, self.rows + count
-        if end > self.label.shape[0]:
-            raise AlgorithmError("The input changed while it was being read")
-        self.label[start:end] = _column(batch.column(0))
-        if self.weight is not None:
-            self.weight[start:end] = _column(batch.column(1))
-        for index in range(self.skip, batch.num_columns):
-            self.features[start:end, index - self.skip] = _column(batch.column(index))
-        self.rows = end
-
-    def result(self) -> DenseData:
-        rows = self.rows
-        weight = self.weight[:rows] if self.weight is not None else None
-        return DenseData(self.features[:rows], self.label[:rows], weight)
-
-
-def _column(array: Any) -> F32:
-    values: F32 = array.to_numpy(zero_copy_only=False)
-    return values
 
 
 def _csv_columns(path: Path, delimiter: str) -> int:
@@ -113,15 +75,19 @@ def read_parquet(files: Sequence[Path], *, threads: int) -> DenseData:
     _use_threads(threads)
     try:
         handles = [pq.ParquetFile(path) for path in files]
-        rows = sum(handle.metadata.num_rows for handle in handles)
         columns = handles[0].metadata.num_columns
-        filler = _Filler(rows, columns, weighted=False)
+        rows = Rows.allocate(sum(h.metadata.num_rows for h in handles), columns, weighted=False)
+        filled = 0
         for handle in handles:
             for batch in handle.iter_batches(batch_size=65536, use_threads=True):
-                filler.add(_as_float32(batch, pa))
+                if batch.num_columns != columns:
+                    raise ClientError(f"Expected {columns} columns, got {batch.num_columns}")
+                block = _as_float32(batch, pa).to_tensor(null_to_nan=True, row_major=True)
+                rows.put(filled, np.asarray(block))
+                filled += batch.num_rows
     except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError, OSError) as exc:
         raise ClientError(f"Failed to load parquet data with exception:\n{exc}") from exc
-    return filler.result()
+    return DenseData(*rows.first(filled))
 
 
 def _as_float32(batch: Any, pa: Any) -> Any:
