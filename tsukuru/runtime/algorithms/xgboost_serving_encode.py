@@ -156,13 +156,12 @@ def csv_lines(predictions: np.ndarray[Any, Any]) -> bytes:
     """One record per line with a trailing newline; a record with several outputs is a row."""
     if not predictions.size:
         return b""
+    if predictions.ndim == 1:
+        return records_text(predictions, "\n", "\n")
     fast = joined_floats(predictions, ",", "\n", "\n")
     if fast is not None:
         return fast
-    values = predictions.tolist()
-    if isinstance(values[0], list):
-        return "".join(",".join(map(str, row)) + "\n" for row in values).encode()
-    return ("\n".join(map(str, values)) + "\n").encode()
+    return "".join(",".join(map(str, row)) + "\n" for row in predictions.tolist()).encode()
 
 
 def _csv_field(value: Any) -> str:
