@@ -192,12 +192,20 @@ def _json_writer(shape: Shape) -> JsonWriter:
         return _same if shape.metadata.get("document") else _structure_writer(shape)
     if type_name == "list":
         member = shape.member
-        return lambda value: [_json_writer(member)(item) for item in value]
+
+        def write_list(value: Any) -> list[Any]:
+            convert = _json_writer(member)  # looked up per list, not per item
+            return [convert(item) for item in value]
+
+        return write_list
     if type_name == "map":
         entry = shape.value
-        return lambda value: {
-            str(k): _json_writer(entry)(v) for k, v in value.items() if v is not None
-        }
+
+        def write_map(value: Any) -> dict[str, Any]:
+            convert = _json_writer(entry)
+            return {str(k): convert(v) for k, v in value.items() if v is not None}
+
+        return write_map
     if type_name == "timestamp":
         fmt = _timestamp_format(shape, "json")
         return lambda value: values.format_timestamp(value, fmt)
