@@ -93,9 +93,7 @@ class CachedLedger:
                 for view in every_page(partial(services.training.find, scope), only)
             }
             if services.transforms is not None:
-                jobs = every_page(
-                    partial(services.transforms.find, scope), Listing(status_equals=status)
-                )
+                jobs = every_page(partial(services.transforms.find, scope), only)
                 found |= {("TransformJob", job.doc["Request"]["TransformJobName"]) for job in jobs}
         for status in SERVING:
             find = partial(services.definitions.find, ENDPOINT, scope)
