@@ -35,6 +35,7 @@ printed beside the target line, for information.
 from __future__ import annotations
 
 import json
+import math
 import os
 import re
 import subprocess
@@ -62,7 +63,7 @@ from bench._common import (
     poll_until,
     write_labelled_csv,
 )
-from bench.harness import Report, client, running_platform
+from bench.harness import Report, client, process_cpu_seconds, running_platform
 from tests.harness import RunningPlatform
 
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "5"))
@@ -166,7 +167,9 @@ class PeakMemory:
             pid = pid if pid is not None and _alive(pid) else self._find()
             if pid is not None:
                 self.peak_kb = max(self.peak_kb, _hwm_kb(pid))
-                self.cpu_s = max(self.cpu_s, _cpu_s(pid))
+                seconds = process_cpu_seconds(pid)  # NaN once the process is gone
+                if not math.isnan(seconds):
+                    self.cpu_s = max(self.cpu_s, seconds)
             time.sleep(self._interval)
 
     def _find(self) -> int | None:
@@ -193,15 +196,6 @@ def _hwm_kb(pid: int) -> int:
     except OSError:
         pass
     return 0
-
-
-def _cpu_s(pid: int) -> float:
-    try:
-        with open(f"/proc/{pid}/stat") as stat:
-            fields = stat.read().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def run_job(tsk: RunningPlatform, sm: Any, name: str, channel: str) -> Run:
