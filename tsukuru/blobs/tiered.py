@@ -25,10 +25,9 @@ from pathlib import Path
 from typing import BinaryIO
 
 from tsukuru.blobs.filesystem import FilesystemBlobStore
-from tsukuru.domain.ports import BlobInfo, BlobStore
+from tsukuru.domain.ports import SMALL_BLOB_ID_PREFIX, BlobInfo, BlobStore
 
 SMALL_BLOB_LIMIT = 64 * 1024
-SMALL_ID_PREFIX = "s"
 
 
 class TieredBlobStore:
@@ -124,4 +123,4 @@ class TieredBlobStore:
 
 
 def _is_small(blob_id: str) -> bool:
-    return blob_id.startswith(SMALL_ID_PREFIX)
+    return blob_id.startswith(SMALL_BLOB_ID_PREFIX)

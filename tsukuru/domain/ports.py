@@ -236,6 +236,11 @@ class BlobInfo:
     md5_hex: str
 
 
+# Ids a store of small blobs gives out start with this; a file store's ids (hex digits) never
+# do, so a tiered store tells from the id alone which store holds a blob.
+SMALL_BLOB_ID_PREFIX = "s"
+
+
 class BlobStore(Protocol):
     """Bytes by generated id; never sees keys or buckets. A blob is whole or absent: a write
     returns only once the bytes are durable (files: temp, fsync, rename; small blobs kept in

@@ -33,11 +33,10 @@ from dataclasses import replace
 from typing import BinaryIO
 
 from tsukuru.domain.errors import NotFound
-from tsukuru.domain.ports import BlobInfo
+from tsukuru.domain.ports import SMALL_BLOB_ID_PREFIX, BlobInfo
 from tsukuru.store.sql.database import Database
 from tsukuru.store.sql.tables import small_blobs
 
-SMALL_ID_PREFIX = "s"
 READ_CHUNK = 1024 * 1024
 
 _TABLE, _ID, _DATA = small_blobs.name, small_blobs.c.blob_id.name, small_blobs.c.data.name
@@ -72,7 +71,7 @@ class SqlSmallBlobStore:
         return info if md5 else replace(info, md5_hex="")
 
     def _insert(self, data: bytes) -> BlobInfo:
-        blob_id = SMALL_ID_PREFIX + uuid.uuid4().hex
+        blob_id = SMALL_BLOB_ID_PREFIX + uuid.uuid4().hex
         md5_hex = hashlib.md5(data, usedforsecurity=False).hexdigest()
         with self._database.driver_cursor() as cursor:
             cursor.execute(self._insert_sql, (blob_id, data))
