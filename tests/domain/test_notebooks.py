@@ -3,7 +3,8 @@ the real local host running a stand-in JupyterLab (fast; the real one is in acce
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +13,7 @@ import pytest
 from tests.domain.notebooks_world import SCOPE, World, make_host, make_world, wait, world_on
 from tsukuru.domain.errors import Invalid
 from tsukuru.domain.notebooks import KIND
+from tsukuru.domain.ports import Record
 
 
 @pytest.fixture
@@ -265,5 +267,22 @@ def test_listing_filters_sorts_and_pages(world: World) -> None:
     assert [r.name for r in only] == ["beta"]
     named, _ = world.service.find(SCOPE, Listing(name_contains="MM"))
     assert [r.name for r in named] == ["gamma"]
+    serving, _ = world.service.find(SCOPE, Listing(status_equals="InService", sort_by="Name"))
+    assert [r.name for r in serving] == ["gamma", "beta", "alpha"]
+    assert world.service.find(SCOPE, Listing(status_equals="Stopped"))[0] == []
+    unfiltered, _ = world.service.find(SCOPE, Listing(status_equals=""))
+    assert len(unfiltered) == 3  # an empty StatusEquals filters nothing
+    records = {name: world.service.get(SCOPE, name) for name in ("alpha", "beta", "gamma")}
+    beta = records["beta"]
+    windows: list[tuple[Listing, Callable[[Record], bool]]] = [
+        (Listing(created_after=beta.created), lambda r: r.created > beta.created),
+        (Listing(created_before=beta.created), lambda r: r.created < beta.created),
+        (Listing(modified_after=beta.modified), lambda r: r.modified > beta.modified),
+        (Listing(modified_before=beta.modified), lambda r: r.modified < beta.modified),
+    ]
+    for listing, kept in windows:
+        window, _ = world.service.find(SCOPE, replace(listing, sort_by="Name"))
+        expected = sorted((r.name for r in records.values() if kept(r)), reverse=True)
+        assert [r.name for r in window] == expected
     with pytest.raises(Invalid, match="SortBy"):
         world.service.find(SCOPE, Listing(sort_by="LastModifiedTime"))

@@ -81,18 +81,21 @@ class Listing:
             **extra,
         }
 
-    def matches(self, record: Record) -> bool:
-        if self.name_contains and self.name_contains.lower() not in record.name.lower():
-            return False
-        if self.status_equals and record.status != self.status_equals:
-            return False
-        return _within(record.created, self.created_after, self.created_before) and _within(
-            record.modified, self.modified_after, self.modified_before
+    def store_query(self, offset: int, limit: int) -> ListQuery:
+        """These filters and this order as the store's query for `limit` rows from `offset`
+        (the sort key is the caller's to have checked)."""
+        return ListQuery(
+            name_contains=self.name_contains,
+            status_equals=self.status_equals,
+            created_after=self.created_after,
+            created_before=self.created_before,
+            modified_after=self.modified_after,
+            modified_before=self.modified_before,
+            sort_by=self.sort_by,  # type: ignore[arg-type]
+            descending=self.sort_order != "Ascending",
+            offset=offset,
+            limit=limit,
         )
-
-
-def _within(moment: datetime, after: datetime | None, before: datetime | None) -> bool:
-    return (after is None or moment > after) and (before is None or moment < before)
 
 
 def find_page(
@@ -105,18 +108,7 @@ def find_page(
     filters = listing.fingerprint(kind, {})  # a token of one List call is refused by another
     limit = page_limit(listing.max_results)
     offset = decode_token(listing.next_token, filters)
-    query = ListQuery(
-        name_contains=listing.name_contains,
-        status_equals=listing.status_equals,
-        created_after=listing.created_after,
-        created_before=listing.created_before,
-        modified_after=listing.modified_after,
-        modified_before=listing.modified_before,
-        sort_by=listing.sort_by,  # type: ignore[arg-type]
-        descending=listing.sort_order != "Ascending",
-        offset=offset,
-        limit=limit + 1,
-    )
+    query = listing.store_query(offset, limit + 1)
     records = store.find(kind, scope, query)
     token = encode_token(offset + limit, filters) if len(records) > limit else None
     return records[:limit], token
